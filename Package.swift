@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+// The SPICE client core: pure tiers (wire, session, codecs), one I/O tier (client), tools.
+// See ARCHITECTURE.md for the dependency rules every target here follows.
+import PackageDescription
+
+let package = Package(
+    name: "SpiceClientCore",
+    products: [
+        .library(name: "SpiceClient", targets: ["SpiceClient"]),
+        .executable(name: "spice-headless", targets: ["spice-headless"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - C system libraries, each imported by exactly one bridge file.
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg",
+                       providers: [.apt(["libturbojpeg0-dev", "libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // MARK: - Pure tiers: no sockets, clocks, threads, globals or Foundation.
+        .target(name: "SpiceWire"),
+        .target(name: "SpiceCodecs", dependencies: ["CTurboJPEG", "COpus", "CLZ4", "CZlib"]),
+        .target(name: "SpiceSession", dependencies: ["SpiceWire"]),
+
+        // MARK: - The one I/O tier.
+        .target(name: "SpiceClient", dependencies: ["SpiceSession", "SpiceWire", "COpenSSL"]),
+
+        // MARK: - Tools (Foundation and package dependencies allowed here).
+        .target(name: "SpiceToolSupport", dependencies: ["SpiceClient"]),
+        .executableTarget(name: "spice-headless", dependencies: [
+            "SpiceClient", "SpiceToolSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: - Tests.
+        .testTarget(name: "SpiceWireTests", dependencies: ["SpiceWire"]),
+        .testTarget(name: "SpiceSessionTests", dependencies: ["SpiceSession", "SpiceWire"]),
+        // The codec tests call the C libraries directly to produce compressed input for the bridges.
+        .testTarget(name: "SpiceCodecsTests", dependencies: ["SpiceCodecs", "CTurboJPEG", "COpus", "CLZ4", "CZlib"]),
+        .testTarget(name: "SpiceClientTests", dependencies: ["SpiceClient", "SpiceSession", "SpiceWire", "COpenSSL"]),
+        .testTarget(name: "RealServerTests", dependencies: ["SpiceClient", "SpiceToolSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
