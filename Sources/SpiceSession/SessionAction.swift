@@ -1,0 +1,61 @@
+import SpiceWire
+
+/// What the session asks the I/O tier to do, in order.
+public enum SessionAction: Equatable, Sendable {
+    /// Open a new connection for this channel, then call `Session.connected(_:now:)`.
+    case connect(ChannelID)
+    /// Write these bytes to the channel's connection.
+    case send(ChannelID, [UInt8])
+    /// Close the channel's connection (after writing what was queued for it).
+    case close(ChannelID)
+    /// Tell the application something.
+    case event(SessionEvent)
+}
+
+/// Something the application may want to know or show.
+public enum SessionEvent: Equatable, Sendable {
+    /// The channel finished its handshake and is in the data phase.
+    case channelLinked(ChannelID, LinkInfo)
+    /// `MAIN_INIT` arrived: the session exists on the server.
+    case sessionStarted(MainInit)
+    /// `CHANNELS_LIST` arrived; the supported ones are being linked.
+    case channelsListed([ChannelID])
+    /// A listed channel this client does not implement; it is not linked.
+    case channelSkipped(ChannelID, reason: String)
+    /// The mouse mode changed (`SPICE_MOUSE_MODE_*` flags).
+    case mouseMode(supported: UInt16, current: UInt16)
+    /// The guest agent appeared or went away, or its token count changed.
+    case agent(connected: Bool, tokens: UInt32)
+    /// `MAIN_NAME` / `MAIN_UUID`.
+    case vmName(String)
+    case vmUUID([UInt8])
+    /// A `NOTIFY` from the server.
+    case notify(ChannelID, Notify)
+    /// The server announced it is closing the channel (`DISCONNECTING`).
+    case serverDisconnecting(ChannelID, reason: UInt32)
+    /// A message the session saw but does not act on (migration, an unknown id, …).
+    case ignored(ChannelID, type: UInt16, reason: String)
+    /// The channel is closed: after an error, by the server, or by `disconnect()`.
+    case channelClosed(ChannelID, SessionError?)
+    /// The main channel is gone, so the session is over; every other channel is closed too.
+    case sessionEnded(SessionError?)
+}
+
+/// Where a channel is in its life.
+public enum ChannelStatus: Equatable, Sendable, CustomStringConvertible {
+    case connecting
+    case linking
+    case linked
+    /// Closed; the error says why, or nil for a polite close.
+    case closed(SessionError?)
+
+    public var description: String {
+        switch self {
+        case .connecting: "connecting"
+        case .linking: "linking"
+        case .linked: "linked"
+        case .closed(nil): "closed"
+        case .closed(let error?): "closed (\(error.detail))"
+        }
+    }
+}
