@@ -1,0 +1,415 @@
+#!/usr/bin/env bash
+# qemu-spice.sh — start/stop a real SPICE server (QEMU + libspice-server) on
+# 127.0.0.1 for integration tests of the client core.
+#
+# The guest has no disk: SeaBIOS shows its "No bootable device" text screen
+# (720x400, VGA mode on the qxl device), which is enough to exercise the main,
+# display, cursor, inputs and (with AC97) playback/record channels.
+# QEMU runs under TCG (no KVM on the CI machines). See
+# shared/reference/qemu-spice-server-notes.md for the measured behaviour.
+#
+# Design notes (why things are done this way):
+#  * Port probing reads /proc/net/tcp{,6} instead of connecting: a bare TCP
+#    connect to a SPICE port makes spice-server log warnings into qemu.log.
+#  * QEMU is started with setsid in the background (not with -daemonize):
+#    -daemonize points stderr at /dev/null after start-up, and we want
+#    spice-server's runtime warnings (bad client messages, auth failures) in
+#    RUNDIR/qemu.log. setsid also detaches it from the caller's terminal so a
+#    Ctrl-C there does not kill the server.
+#  * The password goes through a secret file (-object secret), never the
+#    command line, and is never printed.
+#  * stdout carries only KEY=VALUE lines so callers can `eval` it; all
+#    diagnostics go to stderr.
+set -euo pipefail
+
+PROG=qemu-spice.sh
+QEMU=${QEMU:-qemu-system-x86_64}
+
+READY_TIMEOUT_S=20        # max wait for the SPICE port to be listening
+POLL_S=0.05               # readiness polling interval (50 ms)
+STOP_GRACE_S=5            # SIGTERM grace period before SIGKILL
+MAX_PORT_RETRIES=3        # extra attempts when a randomly picked port is taken
+PORT_MIN=20000
+PORT_MAX=39999
+
+usage() {
+    cat <<EOF
+Usage:
+  $PROG start [--port N] [--password PW | --password-file F] [--no-audio]
+              [--compression MODE] [--rundir DIR] [--guest none]
+              [-- EXTRA QEMU ARGS...]
+  $PROG stop PID
+  $PROG qmp SOCKET JSON
+  $PROG --help
+
+start   Start QEMU with a SPICE server bound to 127.0.0.1 only, wait until the
+        port is listening, then print (stdout, shell-sourceable):
+            PID=<qemu pid>
+            PORT=<spice port>
+            RUNDIR=<run directory>
+            QMP=<RUNDIR>/qmp.sock
+        e.g.  eval "\$($PROG start)"
+  --port N            SPICE port (default: random free port in $PORT_MIN-$PORT_MAX;
+                      retried up to $MAX_PORT_RETRIES times if another process grabs it)
+  --password PW       require this SPICE password (prefer --password-file:
+                      a command-line argument is visible in ps)
+  --password-file F   read the password from the first line of file F
+  --no-audio          no AC97 sound card, so no playback/record channels
+  --compression MODE  spice image-compression: off|quic|lz|glz|auto_lz|auto_glz
+                      (QEMU 7.2 rejects lz4; QEMU validates the value)
+  --rundir DIR        directory for qmp.sock, qemu.pid, qemu.log, serial.log,
+                      spice-password (default: a new mktemp -d directory)
+  --guest none        the only guest supported: no disk, SeaBIOS screen
+  -- ARGS...          appended verbatim to the QEMU command line
+
+stop    SIGTERM the QEMU process PID, wait up to ${STOP_GRACE_S}s, then SIGKILL.
+        Succeeds silently if PID is already gone; refuses (exit 2) if PID is
+        not a qemu-system process.
+
+qmp     Send {"execute":"qmp_capabilities"} and then JSON over the QMP unix
+        socket; print the reply line. Exit 1 if QEMU answers with an error.
+        e.g.  $PROG qmp "\$QMP" '{"execute":"query-spice"}'
+
+Environment: QEMU=/path/to/qemu-system-x86_64 overrides the QEMU binary.
+Exit codes: 0 ok, 1 failure (QEMU did not start / could not be stopped),
+            2 usage error or refused stop.
+EOF
+}
+
+log() { printf '%s: %s\n' "$PROG" "$*" >&2; }
+# die MESSAGE [EXIT_CODE]: exit code 2 = usage error / refused, 1 = failure.
+die() { printf '%s: ERROR: %s\n' "$PROG" "$1" >&2; exit "${2:-1}"; }
+
+# ---------------------------------------------------------------- /proc helpers
+
+# State letter of a process (R, S, Z, ...) or empty if it does not exist.
+# Parsed after the last ')' because comm, field 2, may contain spaces.
+proc_state() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+    stat=${stat##*) }
+    printf '%s' "${stat%% *}"
+}
+
+# A zombie has exited already; it only waits for its parent to reap it.
+proc_alive() {
+    local s
+    s=$(proc_state "$1")
+    [[ -n "$s" && "$s" != Z && "$s" != X ]]
+}
+
+# Is any TCP socket (v4 or v6, any state) using local port $1? Used when
+# picking a port, so a port with lingering connections is avoided as well.
+port_in_use() {
+    local hex
+    hex=$(printf '%04X' "$1")
+    awk -v p=":$hex" 'FNR > 1 && substr($2, length($2) - 4) == p { found = 1; exit }
+                      END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# Is anything LISTENing (state 0A) on port $1, on any local address?
+port_listened_on() {
+    local hex
+    hex=$(printf '%04X' "$1")
+    awk -v p=":$hex" 'FNR > 1 && $4 == "0A" && substr($2, length($2) - 4) == p { found = 1; exit }
+                      END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# Is 127.0.0.1:$1 in LISTEN state, on a socket owned by process $2?
+# /proc/net/tcp prints the IPv4 address as little-endian hex (127.0.0.1 is
+# 0100007F) and the socket inode in column 10; the owner is the process with
+# an fd pointing at socket:[inode]. The ownership check matters when someone
+# else already listens on the port: then it is not *our* server that is ready.
+port_listening_by() {
+    local hex inode fd
+    hex=$(printf '%04X' "$1")
+    inode=$(awk -v a="0100007F:$hex" 'FNR > 1 && $2 == a && $4 == "0A" { print $10; exit }' /proc/net/tcp)
+    [[ -n "$inode" ]] || return 1
+    for fd in "/proc/$2/fd/"*; do
+        [[ "$(readlink "$fd" 2>/dev/null)" == "socket:[$inode]" ]] && return 0
+    done
+    return 1
+}
+
+pick_port() {
+    local i port
+    for ((i = 0; i < 200; i++)); do
+        # SRANDOM (bash >= 5.1) is better spread than RANDOM (15 bits).
+        port=$((PORT_MIN + ${SRANDOM:-$RANDOM} % (PORT_MAX - PORT_MIN + 1)))
+        port_in_use "$port" || { printf '%s' "$port"; return 0; }
+    done
+    die "no free TCP port found in $PORT_MIN-$PORT_MAX"
+}
+
+# Decimal digits only (10# so that "08" is not read as octal), 1..65535.
+valid_port() { [[ "$1" =~ ^[0-9]{1,5}$ ]] && ((10#$1 >= 1 && 10#$1 <= 65535)); }
+
+# Float seconds since the epoch -> integer milliseconds.
+now_ms() {
+    local t=${EPOCHREALTIME/,/.}     # some locales use a decimal comma
+    printf '%s' $((${t%.*} * 1000 + 10#${t#*.} / 1000))
+}
+
+# ---------------------------------------------------------------- stop
+
+# SIGTERM, wait, SIGKILL. Returns 0 once the process is gone (or a zombie).
+terminate() {
+    local pid=$1 deadline
+    proc_alive "$pid" || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    deadline=$(($(now_ms) + STOP_GRACE_S * 1000))
+    while proc_alive "$pid" && (($(now_ms) < deadline)); do sleep "$POLL_S"; done
+    if proc_alive "$pid"; then
+        log "PID $pid did not exit after SIGTERM within ${STOP_GRACE_S}s; sending SIGKILL"
+        kill -KILL "$pid" 2>/dev/null || true
+        deadline=$(($(now_ms) + 2000))
+        while proc_alive "$pid" && (($(now_ms) < deadline)); do sleep "$POLL_S"; done
+    fi
+    ! proc_alive "$pid"
+}
+
+is_qemu_process() {
+    local pid=$1 comm argv0
+    comm=$(cat "/proc/$pid/comm" 2>/dev/null) || return 1
+    [[ "$comm" == qemu-system* ]] && return 0
+    # comm is cut to 15 characters and can be changed by the process, so also
+    # look at argv[0] (first NUL-terminated field of cmdline).
+    argv0=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | head -n 1) || return 1
+    [[ "${argv0##*/}" == qemu-system* ]]
+}
+
+cmd_stop() {
+    (($# == 1)) || die "usage: $PROG stop PID" 2
+    local pid=$1
+    [[ "$pid" =~ ^[1-9][0-9]*$ ]] || die "not a PID: '$pid'" 2
+    proc_alive "$pid" || return 0                    # already gone: fine
+    is_qemu_process "$pid" || die "PID $pid is not a qemu-system process; refusing to kill it" 2
+    terminate "$pid" || die "PID $pid is still alive after SIGKILL"
+}
+
+# ---------------------------------------------------------------- qmp
+
+# QMP needs a unix-socket client. perl-base is Essential on Debian (always
+# installed) and ships IO::Socket::UNIX, so this needs neither python nor socat.
+cmd_qmp() {
+    (($# == 2)) || die "usage: $PROG qmp SOCKET JSON" 2
+    [[ -S "$1" ]] || die "not a unix socket: $1" 2
+    perl -MIO::Socket::UNIX -e '
+        use strict; use warnings;
+        my ($path, $cmd) = @ARGV;
+        $SIG{ALRM} = sub { die "timeout waiting for QMP\n" };
+        alarm 10;
+        my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Peer => $path)
+            or die "connect $path: $!\n";
+        # Read lines until a reply ("return" or "error"); skip asynchronous
+        # events and, the first time, the {"QMP": ...} greeting.
+        sub reply {
+            while (defined(my $l = <$s>)) {
+                return $l if $l =~ /^\{\s*"(return|error)"/;
+            }
+            die "QMP connection closed\n";
+        }
+        my $greeting = <$s>;
+        defined $greeting && $greeting =~ /"QMP"/ or die "no QMP greeting\n";
+        print $s "{\"execute\":\"qmp_capabilities\"}\n";
+        my $r = reply();
+        $r =~ /^\{\s*"return"/ or die "qmp_capabilities failed: $r";
+        $cmd =~ s/\s+\z//;
+        print $s "$cmd\n";
+        $r = reply();
+        print $r;
+        exit($r =~ /^\{\s*"error"/ ? 1 : 0);
+    ' "$1" "$2"
+}
+
+# ---------------------------------------------------------------- start
+
+show_log_tail() {
+    local f=$1
+    if [[ -s "$f" ]]; then
+        log "last lines of $f:"
+        tail -n 20 "$f" | sed 's/^/    /' >&2
+    else
+        log "$f is empty"
+    fi
+}
+
+cmd_start() {
+    local port="" password="" password_file="" have_password=0 audio=1
+    local compression="" rundir="" guest=none
+    local -a extra=()
+
+    while (($#)); do
+        case "$1" in
+            --port)          (($# >= 2)) || die "--port needs a value" 2
+                             valid_port "$2" || die "invalid port: '$2'" 2
+                             port=$((10#$2)); shift 2 ;;
+            --password)      (($# >= 2)) || die "--password needs a value" 2
+                             password=$2; have_password=1; shift 2 ;;
+            --password-file) (($# >= 2)) || die "--password-file needs a value" 2
+                             password_file=$2; shift 2 ;;
+            --no-audio)      audio=0; shift ;;
+            --compression)   (($# >= 2)) || die "--compression needs a value" 2
+                             compression=$2; shift 2 ;;
+            --rundir)        (($# >= 2)) || die "--rundir needs a value" 2
+                             rundir=$2; shift 2 ;;
+            --guest)         (($# >= 2)) || die "--guest needs a value" 2
+                             guest=$2; shift 2 ;;
+            --)              shift; extra=("$@"); break ;;
+            -h|--help)       usage; exit 0 ;;
+            *)               die "unknown start option: '$1' (see --help)" 2 ;;
+        esac
+    done
+
+    [[ "$guest" == none ]] || die "unsupported --guest '$guest' (only 'none' is implemented)" 2
+    if [[ -n "$password_file" ]]; then
+        ((have_password == 0)) || die "use either --password or --password-file, not both" 2
+        [[ -r "$password_file" ]] || die "cannot read password file: $password_file" 2
+        # First line only, without CR/LF: QEMU's secret object uses the file
+        # contents verbatim, so a trailing newline would become part of it.
+        IFS= read -r password <"$password_file" || true
+        password=${password%$'\r'}
+        have_password=1
+    fi
+    ((have_password == 0)) || [[ -n "$password" ]] || die "the SPICE password must not be empty" 2
+    # The value goes inside QEMU's comma-separated -spice option, where a comma
+    # would start a new option; QEMU itself validates the mode name.
+    if [[ -n "$compression" && ! "$compression" =~ ^[A-Za-z0-9_-]+$ ]]; then
+        die "invalid --compression value '$compression'" 2
+    fi
+    command -v "$QEMU" >/dev/null 2>&1 || die "$QEMU not found (run Scripts/install-deps.sh)"
+
+    # A port given with --port that is already taken cannot work; say so
+    # clearly instead of letting QEMU fail with a bind warning.
+    if [[ -n "$port" ]] && port_listened_on "$port"; then
+        die "port $port is already in use by another listening socket"
+    fi
+
+    if [[ -z "$rundir" ]]; then
+        rundir=$(mktemp -d "${TMPDIR:-/tmp}/qemu-spice.XXXXXX")
+    else
+        mkdir -p "$rundir"
+        # Refuse to reuse the directory of a QEMU that is still running: we
+        # would delete its QMP socket and pidfile.
+        local old_pid=""
+        [[ ! -s "$rundir/qemu.pid" ]] || old_pid=$(tr -dc '0-9' <"$rundir/qemu.pid")
+        if [[ -n "$old_pid" ]] && proc_alive "$old_pid" && is_qemu_process "$old_pid"; then
+            die "$rundir is in use by a running QEMU (PID $old_pid)"
+        fi
+        # Leftovers from an earlier run would confuse the readiness checks.
+        rm -f "$rundir/qmp.sock" "$rundir/qemu.pid"
+    fi
+    rundir=$(cd "$rundir" && pwd -P)
+    case "$rundir" in *,*) die "--rundir path must not contain a comma (QEMU option syntax)" 2 ;; esac
+
+    local auth="disable-ticketing=on"
+    local -a secret_args=()
+    if ((have_password)); then
+        # Mode 600 from the start (umask in a subshell), no trailing newline.
+        (umask 077 && printf '%s' "$password" >"$rundir/spice-password")
+        chmod 600 "$rundir/spice-password"
+        secret_args=(-object "secret,id=spicepw,file=$rundir/spice-password")
+        auth="password-secret=spicepw"
+    fi
+    unset password
+
+    local -a audio_args=()
+    ((audio == 0)) || audio_args=(-audiodev spice,id=snd0 -device AC97,audiodev=snd0)
+
+    local fixed_port=$port attempt=0 qemu_log="$rundir/qemu.log"
+    local launcher pid status spice_opts t0 t1 t_listen
+    while :; do
+        port=${fixed_port:-$(pick_port)}
+        spice_opts="addr=127.0.0.1,ipv4=on,port=$port,$auth"
+        [[ -z "$compression" ]] || spice_opts+=",image-compression=$compression"
+        local -a cmd=(
+            "$QEMU" -name spice-test -machine pc,accel=tcg -m 256
+            -vga qxl -display none -nic none
+            "${secret_args[@]}"
+            -spice "$spice_opts"
+            -qmp "unix:$rundir/qmp.sock,server=on,wait=off"
+            -serial "file:$rundir/serial.log"
+            -pidfile "$rundir/qemu.pid"
+            "${audio_args[@]}"
+            -usb -device usb-tablet
+            "${extra[@]}"
+        )
+        rm -f "$rundir/qemu.pid"
+        t0=$(now_ms)
+        # Without job control the background child is not a process-group
+        # leader, so setsid calls setsid() and execs QEMU in place: $! is
+        # QEMU's own PID (cross-checked against the pidfile below).
+        setsid "${cmd[@]}" </dev/null >"$qemu_log" 2>&1 &
+        launcher=$!
+        # QEMU is in its own session, so an interrupt of this script would
+        # not reach it: stop it ourselves if we are interrupted while waiting.
+        trap 'terminate "$launcher" || true; exit 130' INT TERM HUP
+
+        # Ready = port listening on 127.0.0.1, pidfile written and QMP socket
+        # created. QEMU 7.2 opens the SPICE port *before* it creates the QMP
+        # socket and the serial file, so the port alone is not enough for a
+        # caller that talks QMP straight away.
+        status=timeout
+        t_listen=""
+        local deadline=$((t0 + READY_TIMEOUT_S * 1000))
+        while (($(now_ms) < deadline)); do
+            if ! proc_alive "$launcher"; then status=exited; break; fi
+            if port_listening_by "$port" "$launcher"; then
+                [[ -n "$t_listen" ]] || t_listen=$(now_ms)
+                if [[ -s "$rundir/qemu.pid" && -S "$rundir/qmp.sock" ]]; then status=ready; break; fi
+            fi
+            sleep "$POLL_S"
+        done
+        t1=$(now_ms)
+        trap - INT TERM HUP
+
+        if [[ "$status" == ready ]]; then
+            pid=$(tr -dc '0-9' <"$rundir/qemu.pid")
+            if [[ "$pid" != "$launcher" ]]; then
+                log "warning: pidfile says $pid but the started process is $launcher"
+            fi
+            break
+        fi
+
+        if [[ "$status" == exited ]]; then
+            local rc=0
+            wait "$launcher" || rc=$?
+            # A randomly picked port can be taken between the check and
+            # QEMU's bind(); spice-server then logs "binding socket ... failed".
+            if [[ -z "$fixed_port" ]] && ((attempt < MAX_PORT_RETRIES)) \
+                && grep -q 'binding socket to' "$qemu_log"; then
+                attempt=$((attempt + 1))
+                log "port $port was taken, retrying with another port ($attempt/$MAX_PORT_RETRIES)"
+                continue
+            fi
+            log "QEMU exited with status $rc before the SPICE port $port was listening"
+        else
+            if [[ -n "$t_listen" ]]; then
+                log "SPICE port $port listens, but QEMU did not create its pidfile/QMP socket within ${READY_TIMEOUT_S}s; stopping QEMU"
+            else
+                log "SPICE port $port not listening after ${READY_TIMEOUT_S}s; stopping QEMU"
+            fi
+            terminate "$launcher" || true
+            wait "$launcher" 2>/dev/null || true
+        fi
+        show_log_tail "$qemu_log"
+        log "run directory kept for inspection: $rundir"
+        exit 1
+    done
+
+    log "SPICE listening on 127.0.0.1:$port after $((t_listen - t0)) ms, QMP ready after $((t1 - t0)) ms (QEMU PID $pid)"
+    printf 'PID=%s\nPORT=%s\nRUNDIR=%q\nQMP=%q\n' "$pid" "$port" "$rundir" "$rundir/qmp.sock"
+}
+
+# ---------------------------------------------------------------- main
+
+(($#)) || { usage >&2; exit 2; }
+sub=$1
+shift
+case "$sub" in
+    start)          cmd_start "$@" ;;
+    stop)           cmd_stop "$@" ;;
+    qmp)            cmd_qmp "$@" ;;
+    -h|--help|help) usage ;;
+    *)              usage >&2; exit 2 ;;
+esac
