@@ -7,6 +7,14 @@ public struct LinkInfo: Equatable, Sendable {
     public var commonCaps: CapabilitySet
     public var channelCaps: CapabilitySet
     public var headerKind: HeaderKind
+
+    public init(majorVersion: UInt32, minorVersion: UInt32, commonCaps: CapabilitySet, channelCaps: CapabilitySet, headerKind: HeaderKind) {
+        self.majorVersion = majorVersion
+        self.minorVersion = minorVersion
+        self.commonCaps = commonCaps
+        self.channelCaps = channelCaps
+        self.headerKind = headerKind
+    }
 }
 
 /// The link handshake of one channel connection (spice-protocol `protocol.h`, §1.1–1.6 of the notes):

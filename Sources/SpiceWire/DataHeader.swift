@@ -54,8 +54,14 @@ public struct MessageFramer: Sendable {
         self.header.reserveCapacity(kind.size)
     }
 
-    /// Bytes held that do not yet form a whole message.
-    public var bufferedBytes: Int { self.header.count + self.body.count }
+    /// The most a header makes the framer reserve before the body's bytes arrive.
+    static let initialBodyReservation = 256 * 1024
+
+    /// Bytes held that do not yet form a whole message (a parsed header counts, its body pending).
+    public var bufferedBytes: Int { self.header.count + self.body.count + (self.pending == nil ? 0 : self.kind.size) }
+
+    /// True when the stream ended now would end on a message boundary.
+    public var isAtMessageBoundary: Bool { self.bufferedBytes == 0 }
 
     /// Consumes all of `bytes`, appending every message they complete to `frames`.
     ///
@@ -65,6 +71,9 @@ public struct MessageFramer: Sendable {
         while index < bytes.count {
             if let pending = self.pending {
                 let take = min(pending.size - self.body.count, bytes.count - index)
+                // The whole body is reserved only once its bytes start to exceed the first reservation,
+                // so a bare header cannot make the client allocate the largest body the limit allows.
+                if self.body.count + take > self.body.capacity { self.body.reserveCapacity(pending.size) }
                 self.body.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[index..<(index + take)]))
                 index += take
             } else {
@@ -117,7 +126,7 @@ public struct MessageFramer: Sendable {
         self.header.removeAll(keepingCapacity: true)
         self.pending = (type, serial, subList, checked)
         self.body = []
-        self.body.reserveCapacity(checked)
+        self.body.reserveCapacity(min(checked, Self.initialBodyReservation))
     }
 }
 
@@ -158,20 +167,18 @@ public enum SubMessageList {
 
     /// Reads the list at `listOffset` in `body` and checks every entry against the body.
     ///
-    /// The list is either a header's `sub_list` (then the enclosing message's own fields end at the
-    /// list) or the whole body of `SPICE_MSG_LIST` (offset 0). Sub-messages must lie after the list's
-    /// start.
+    /// The list is either a header's `sub_list` or the whole body of `SPICE_MSG_LIST` (offset 0).
+    /// spice-server writes the sub-messages of a `sub_list` before the list itself, LIST bodies after
+    /// it; either way a sub-message must lie inside the body and must not overlap the list.
     public static func parse(_ body: [UInt8], listOffset: UInt32, channel: StaticString) throws(SpiceWireError) -> [Entry] {
         let body = WireReader(body, channel: channel, message: "SubMessageList")
         var list = try body.reader(atOffset: listOffset, "sub_list")
         let count = try list.check(try list.readUInt16LE("size"), limit: Limits.maxSubMessages, "size")
+        let listEnd = Int(listOffset) + 2 + 4 * count
         var entries: [Entry] = []
         entries.reserveCapacity(count)
         for _ in 0..<count {
             let offset = try list.readUInt32LE("sub_messages")
-            guard offset >= listOffset else {
-                throw list.error(.badOffset, "sub_messages", "sub-message offset \(offset) is before the list at \(listOffset)")
-            }
             var sub = try body.reader(atOffset: offset, "sub_messages")
             let type = try sub.readUInt16LE("type")
             let size = try sub.readUInt32LE("size")
@@ -179,9 +186,20 @@ public enum SubMessageList {
                 throw sub.error(.badOffset, "size", "sub-message of \(size) bytes at offset \(offset) runs past the body")
             }
             let start = sub.offset
-            entries.append(Entry(type: type, range: start..<(start + Int(size))))
+            let range = start..<(start + Int(size))
+            let whole = Int(offset)..<range.upperBound
+            guard whole.upperBound <= Int(listOffset) || whole.lowerBound >= listEnd else {
+                throw sub.error(.badOffset, "sub_messages", "sub-message at offset \(offset) overlaps the list at \(listOffset)")
+            }
+            entries.append(Entry(type: type, range: range))
         }
         return entries
+    }
+
+    /// Where the enclosing message's own fields end when its header has a `sub_list`: before the
+    /// list and before every sub-message.
+    public static func enclosingEnd(listOffset: UInt32, entries: [Entry]) -> Int {
+        entries.reduce(Int(listOffset)) { min($0, $1.range.lowerBound - 6) }
     }
 
     /// Builds a body holding `main` followed by a list of `subMessages`; returns it and the list offset.

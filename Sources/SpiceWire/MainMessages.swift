@@ -45,16 +45,50 @@ public struct MigrationTarget: Equatable, Sendable {
     /// `u16 port; u16 sport; u32 host_size; u8 *host; u32 cert_subject_size; u8 *cert_subject`.
     static let fixedSize = 20
 
-    init(from r: inout WireReader) throws(SpiceWireError) {
-        self.port = try r.readUInt16LE("port")
-        self.securePort = try r.readUInt16LE("sport")
+    /// The fixed part of `DstInfo`: the ports and the strings' sizes and offsets.
+    struct Fixed {
+        var port: UInt16, securePort: UInt16
+        var hostSize: Int, hostOffset: UInt32, subjectSize: Int, subjectOffset: UInt32
+    }
+
+    static func readFixed(_ r: inout WireReader) throws(SpiceWireError) -> Fixed {
+        let port = try r.readUInt16LE("port")
+        let securePort = try r.readUInt16LE("sport")
         let hostSize = try r.check(try r.readUInt32LE("host_size"), limit: Limits.maxMigrationStringLength, "host_size")
         let hostOffset = try r.readUInt32LE("host_data")
         let subjectSize = try r.check(try r.readUInt32LE("cert_subject_size"), limit: Limits.maxMigrationStringLength, "cert_subject_size")
         let subjectOffset = try r.readUInt32LE("cert_subject_data")
-        guard hostOffset != 0 else { throw r.error(.badOffset, "host_data", "the host pointer is null") }
-        self.host = try r.bytes(atOffset: hostOffset, count: hostSize, limit: Limits.maxMigrationStringLength, "host_data")
-        self.certSubject = try r.bytes(atOffset: subjectOffset, count: subjectSize, limit: Limits.maxMigrationStringLength, "cert_subject_data")
+        return Fixed(port: port, securePort: securePort, hostSize: hostSize, hostOffset: hostOffset,
+                     subjectSize: subjectSize, subjectOffset: subjectOffset)
+    }
+
+    /// Follows the pointers of `fixed`. `r` has read every fixed field of the message, so the strings
+    /// must lie after them, must not overlap, and must fill the rest of the body exactly.
+    init(_ fixed: Fixed, _ r: WireReader) throws(SpiceWireError) {
+        let fixedEnd = r.offset
+        guard fixed.hostOffset != 0 else { throw r.error(.badOffset, "host_data", "the host pointer is null") }
+        guard fixed.subjectOffset != 0 || fixed.subjectSize == 0 else {
+            throw r.error(.badOffset, "cert_subject_data", "the subject pointer is null but its size is \(fixed.subjectSize)")
+        }
+        guard Int(fixed.hostOffset) >= fixedEnd else {
+            throw r.error(.badOffset, "host_data", "offset \(fixed.hostOffset) points into the fixed part of the message")
+        }
+        guard fixed.subjectOffset == 0 || Int(fixed.subjectOffset) >= fixedEnd else {
+            throw r.error(.badOffset, "cert_subject_data", "offset \(fixed.subjectOffset) points into the fixed part of the message")
+        }
+        let host = Int(fixed.hostOffset)..<(Int(fixed.hostOffset) + fixed.hostSize)
+        let subject = Int(fixed.subjectOffset)..<(Int(fixed.subjectOffset) + fixed.subjectSize)
+        guard subject.isEmpty || !host.overlaps(subject) else {
+            throw r.error(.badOffset, "cert_subject_data", "the subject overlaps the host")
+        }
+        self.port = fixed.port
+        self.securePort = fixed.securePort
+        self.host = try r.bytes(atOffset: fixed.hostOffset, count: fixed.hostSize, limit: Limits.maxMigrationStringLength, "host_data")
+        self.certSubject = try r.bytes(atOffset: fixed.subjectOffset, count: fixed.subjectSize,
+                                       limit: Limits.maxMigrationStringLength, "cert_subject_data")
+        guard r.remaining == fixed.hostSize + fixed.subjectSize else {
+            throw r.error(.trailingBytes, "end", "\(r.remaining) bytes after the fixed fields, but the strings take \(fixed.hostSize + fixed.subjectSize)")
+        }
     }
 
     /// Writes the fixed part with pointers to strings placed after `trailerSize` more fixed bytes.
@@ -146,9 +180,7 @@ public enum MainServerMessage: Equatable, Sendable {
         switch type {
         case ID.migrateBegin:
             r.message = "MIGRATE_BEGIN"
-            let target = try MigrationTarget(from: &r)
-            message = .migrateBegin(target)
-            return try finishWithStrings(message, r, strings: target)
+            return .migrateBegin(try MigrationTarget(try MigrationTarget.readFixed(&r), r))
         case ID.migrateCancel:
             r.message = "MIGRATE_CANCEL"
             message = .migrateCancel
@@ -194,8 +226,7 @@ public enum MainServerMessage: Equatable, Sendable {
             message = .agentToken(try r.readUInt32LE("num_tokens"))
         case ID.migrateSwitchHost:
             r.message = "MIGRATE_SWITCH_HOST"
-            let target = try MigrationTarget(from: &r)
-            return try finishWithStrings(.migrateSwitchHost(target), r, strings: target)
+            return .migrateSwitchHost(try MigrationTarget(try MigrationTarget.readFixed(&r), r))
         case ID.migrateEnd:
             r.message = "MIGRATE_END"
             message = .migrateEnd
@@ -211,9 +242,9 @@ public enum MainServerMessage: Equatable, Sendable {
             message = .agentConnectedTokens(try r.readUInt32LE("num_tokens"))
         case ID.migrateBeginSeamless:
             r.message = "MIGRATE_BEGIN_SEAMLESS"
-            let target = try MigrationTarget(from: &r)
+            let fixed = try MigrationTarget.readFixed(&r)
             let version = try r.readUInt32LE("src_mig_version")
-            return try finishWithStrings(.migrateBeginSeamless(target, sourceVersion: version), r, strings: target)
+            return .migrateBeginSeamless(try MigrationTarget(fixed, r), sourceVersion: version)
         case ID.migrateDstSeamlessAck:
             r.message = "MIGRATE_DST_SEAMLESS_ACK"
             message = .migrateDstSeamlessAck
@@ -224,14 +255,6 @@ public enum MainServerMessage: Equatable, Sendable {
             return nil
         }
         try r.expectEnd()
-        return message
-    }
-
-    /// Messages with a `DstInfo` end with the strings its pointers refer to; those must be the rest.
-    private static func finishWithStrings(_ message: MainServerMessage, _ r: WireReader, strings target: MigrationTarget) throws(SpiceWireError) -> MainServerMessage {
-        guard r.remaining == target.host.count + target.certSubject.count else {
-            throw r.error(.trailingBytes, "end", "\(r.remaining) bytes after the fixed fields, but the strings take \(target.host.count + target.certSubject.count)")
-        }
         return message
     }
 
