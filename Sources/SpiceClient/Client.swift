@@ -59,8 +59,13 @@ public final class SpiceClient {
     /// True until the session has ended (main channel closed, or `disconnect()`).
     public var isRunning: Bool { !self.session.ended }
 
-    /// Starts connecting the main channel. Events follow from `poll`.
+    private var started = false
+
+    /// Starts connecting the main channel. Events follow from `poll`. Calling it again, or after
+    /// `disconnect()`, does nothing.
     public func start() {
+        guard !self.started, !self.session.ended else { return }
+        self.started = true
         self.perform(self.session.start(now: monotonicMilliseconds()))
     }
 
@@ -83,8 +88,15 @@ public final class SpiceClient {
             ids.append(id)
             fds.append(pollfd(fd: connection.socket.fd, events: events, revents: 0))
         }
-        // Nothing to wait for once every connection is gone: return what is pending at once.
-        let timeout = self.connections.isEmpty && !self.events.isEmpty ? 0 : timeoutMilliseconds
+        // Nothing to wait for once every connection is gone: return what is pending at once. After the
+        // session has ended nothing can ever arrive, so a poll never blocks then either.
+        var timeout = self.connections.isEmpty && (!self.events.isEmpty || self.session.ended) ? 0 : timeoutMilliseconds
+        // A link deadline must fire on time even when the caller polls with a long (or infinite) timeout.
+        if let deadline = self.session.nextDeadline() {
+            let now = monotonicMilliseconds()
+            let untilDeadline = deadline > now ? Int32(clamping: deadline - now) : 0
+            timeout = timeout < 0 ? untilDeadline : min(timeout, untilDeadline)
+        }
         let ready = fds.withUnsafeMutableBufferPointer { Glibc.poll($0.baseAddress, nfds_t($0.count), timeout) }
         if ready > 0 {
             if fds[0].revents != 0 { self.wakePipe.drain() }

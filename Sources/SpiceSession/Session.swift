@@ -44,6 +44,8 @@ public final class Session {
     /// The `supported` mouse modes the last mode request was made for, so a refusal does not loop.
     private var mouseRequestedFor: UInt16?
     public private(set) var ended = false
+    /// The latest time any input carried: what messages handled later (held by a wait) are stamped with.
+    private var now: UInt64 = 0
 
     public init(configuration: Configuration, encryptor: any TicketEncryptor) {
         self.configuration = configuration
@@ -96,6 +98,7 @@ public final class Session {
     /// Bytes arrived on `channel`'s connection.
     public func received(_ channel: ChannelID, _ bytes: UnsafeRawBufferPointer, now: UInt64) -> [SessionAction] {
         var actions: [SessionAction] = []
+        self.now = now
         guard var state = self.channels[channel] else { return actions }
         state.statistics.bytesReceived += UInt64(bytes.count)
         var rest = bytes
@@ -146,6 +149,21 @@ public final class Session {
         guard let state = self.channels[channel], !state.isClosed else { return actions }
         self.fail(channel, SessionError(.connectionClosed, channel: channel, detail: detail), &actions)
         return actions
+    }
+
+    /// The earliest monotonic time at which `tick` has work to do (a link timeout), or nil for none.
+    public func nextDeadline() -> UInt64? {
+        var earliest: UInt64?
+        for state in self.channels.values {
+            switch state.status {
+            case .connecting, .linking:
+                let deadline = state.openedAt &+ self.configuration.linkTimeoutMilliseconds &+ 1
+                earliest = min(earliest ?? deadline, deadline)
+            case .linked, .closed:
+                break
+            }
+        }
+        return earliest
     }
 
     /// Checks deadlines (link timeouts).
@@ -248,11 +266,12 @@ public final class Session {
             self.ended = true
             for id in self.channelOrder where id != .main {
                 guard var other = self.channels[id], !other.isClosed else { continue }
-                other.status = .closed(SessionError(.connectionClosed, channel: id, detail: "the session ended"))
+                let reason = SessionError(.connectionClosed, channel: id, detail: "the session ended")
+                other.status = .closed(reason)
                 other.held = []
                 self.channels[id] = other
                 actions.append(.close(id))
-                actions.append(.event(.channelClosed(id, nil)))
+                actions.append(.event(.channelClosed(id, reason)))
             }
             actions.append(.event(.sessionEnded(error)))
         }
@@ -291,23 +310,26 @@ public final class Session {
         for id in self.channelOrder {
             guard var state = self.channels[id], !state.waits.isEmpty else { continue }
             state.waits.removeAll { wait in
-                guard let other = self.channels[wait.channel], other.status == .linked else { return true }
+                // A channel that does not exist or is closed will never reach the serial; one still
+                // connecting or linking will, so it is waited for.
+                guard let other = self.channels[wait.channel], !other.isClosed else { return true }
                 return other.processedSerial >= wait.serial
             }
             self.channels[id] = state
-            if state.waits.isEmpty && !state.held.isEmpty { self.drain(id, now: 0, &actions) }
+            if state.waits.isEmpty && !state.held.isEmpty { self.drain(id, now: self.now, &actions) }
         }
     }
 
     private func handle(_ frame: Frame, on channel: ChannelID, now: UInt64, _ actions: inout [SessionAction]) throws(SpiceWireError) {
         var body = frame.body
-        // A full header may carry a sub-message list; its messages come before the enclosing one,
-        // whose own fields end where the list begins.
+        // A full header may carry a sub-message list; its messages are handled before the enclosing
+        // one, whose own fields end where the first sub-message or the list begins.
         if frame.subList != 0 {
-            for entry in try SubMessageList.parse(frame.body, listOffset: frame.subList, channel: channel.type.name) {
+            let entries = try SubMessageList.parse(frame.body, listOffset: frame.subList, channel: channel.type.name)
+            for entry in entries {
                 try self.dispatch(type: entry.type, body: Array(frame.body[entry.range]), on: channel, now: now, &actions)
             }
-            body = Array(frame.body[0..<Int(frame.subList)])
+            body = Array(frame.body[0..<SubMessageList.enclosingEnd(listOffset: frame.subList, entries: entries)])
         }
         try self.dispatch(type: frame.type, body: body, on: channel, now: now, &actions)
     }
