@@ -71,25 +71,12 @@ public final class LocalServer {
     /// Runs a script and returns its standard output. Its standard error (progress and timing) is
     /// kept out of the caller's output and shown only when the script fails.
     static func run(_ script: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script] + arguments
-        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("qemu-spice-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: errors.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errors) }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = try FileHandle(forWritingTo: errors)
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let output = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            let log = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
-            let last = log.split(separator: "\n").suffix(3).joined(separator: " | ")
-            throw ToolError("\(URL(fileURLWithPath: script).lastPathComponent) \(arguments.first ?? "") failed (exit \(process.terminationStatus)): \(last)")
+        let result = try ChildProcess.run("/bin/bash", [script] + arguments, timeout: 60)
+        guard result.termination == .exited(0) else {
+            let last = result.stderr.split(separator: "\n").suffix(3).joined(separator: " | ")
+            throw ToolError("\(URL(fileURLWithPath: script).lastPathComponent) \(arguments.first ?? "") failed (\(result.termination)): \(last)")
         }
-        return output
+        return result.stdout
     }
 }
 
