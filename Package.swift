@@ -6,6 +6,8 @@ import PackageDescription
 let package = Package(
     name: "SpiceClientCore",
     products: [
+        .library(name: "SpiceWire", targets: ["SpiceWire"]),
+        .library(name: "SpiceSession", targets: ["SpiceSession"]),
         .library(name: "SpiceClient", targets: ["SpiceClient"]),
         .executable(name: "spice-headless", targets: ["spice-headless"]),
     ],
