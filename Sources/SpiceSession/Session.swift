@@ -80,6 +80,7 @@ public final class Session {
 
     /// Starts the session: the main channel is linked first.
     public func start(now: UInt64) -> [SessionAction] {
+        self.now = now
         precondition(self.channels.isEmpty, "a session starts once")
         var actions: [SessionAction] = []
         self.open(.main, now: now, &actions)
@@ -88,6 +89,7 @@ public final class Session {
 
     /// The connection for `channel` is open: the handshake begins.
     public func connected(_ channel: ChannelID, now: UInt64) -> [SessionAction] {
+        self.now = now
         guard var state = self.channels[channel], state.status == .connecting else { return [] }
         state.status = .linking
         let request = state.link.start()
@@ -145,6 +147,7 @@ public final class Session {
 
     /// The connection for `channel` closed or broke; `detail` says how, for the report.
     public func connectionClosed(_ channel: ChannelID, detail: String, now: UInt64) -> [SessionAction] {
+        self.now = now
         var actions: [SessionAction] = []
         guard let state = self.channels[channel], !state.isClosed else { return actions }
         self.fail(channel, SessionError(.connectionClosed, channel: channel, detail: detail), &actions)
@@ -168,6 +171,7 @@ public final class Session {
 
     /// Checks deadlines (link timeouts).
     public func tick(now: UInt64) -> [SessionAction] {
+        self.now = now
         var actions: [SessionAction] = []
         for id in self.channelOrder {
             guard let state = self.channels[id] else { continue }
@@ -186,6 +190,7 @@ public final class Session {
 
     /// Closes every channel politely: each linked channel says `DISCONNECTING` first, main last.
     public func disconnect(now: UInt64) -> [SessionAction] {
+        self.now = now
         var actions: [SessionAction] = []
         guard !self.ended else { return actions }
         for id in self.channelOrder.reversed() {
