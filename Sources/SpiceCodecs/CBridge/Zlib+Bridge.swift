@@ -116,3 +116,40 @@ public final class ZlibInflater {
         return String(cString: message)
     }
 }
+
+/// One-shot zlib compression and CRC-32, for writing PNG screenshots.
+public enum Zlib {
+    /// Compresses `source` into one zlib stream.
+    ///
+    /// The corresponding C functions are `compressBound` and `compress2`.
+    public static func compress(_ source: UnsafeRawBufferPointer, level: Int32 = 6) throws(CodecError) -> [UInt8] {
+        guard let sourceCount = uLong(exactly: source.count) else {
+            throw CodecError(.invalidArgument, codec: "zlib", detail: "input of \(source.count) bytes is too large")
+        }
+        var capacity = compressBound(sourceCount)
+        var output = [UInt8](repeating: 0, count: Int(capacity))
+        let rc = output.withUnsafeMutableBufferPointer { out in
+            compress2(out.baseAddress, &capacity, source.baseAddress?.assumingMemoryBound(to: Bytef.self), sourceCount, level)
+        }
+        guard rc == Z_OK else {
+            throw CodecError(.libraryFailure, codec: "zlib", detail: "compress2 failed with zlib error \(rc)")
+        }
+        output.removeSubrange(Int(capacity)...)
+        return output
+    }
+
+    /// The CRC-32 (ISO 3309, as PNG uses it) of `bytes`, continuing from `crc`.
+    ///
+    /// The corresponding C function is `crc32`.
+    public static func crc32(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+        var value = uLong(crc)
+        var rest = bytes
+        // crc32 takes a 32-bit length; feed large buffers in pieces.
+        while !rest.isEmpty {
+            let piece = min(rest.count, Int(UInt32.max))
+            value = CZlib.crc32(value, rest.baseAddress?.assumingMemoryBound(to: Bytef.self), uInt(piece))
+            rest = UnsafeRawBufferPointer(rebasing: rest[piece...])
+        }
+        return UInt32(truncatingIfNeeded: value)
+    }
+}
