@@ -17,6 +17,10 @@
 #   pkg-config            so SwiftPM system-library targets can find the above
 #   openssl               generating test certificates for TLS tests
 #   procps                pgrep/ps used by the test scripts
+#   busybox-static        the Linux test guest's userland (Scripts/build-guest.sh:
+#                         statically linked, so it runs alone in the initramfs) and
+#                         its depmod applet (the kernel .deb ships no modules.dep)
+#   cpio                  packing the guest initramfs (newc format)
 #
 # Output: one short line per action; apt's own output goes to a log file in
 # ${TMPDIR:-/tmp} and only its tail is shown if apt fails.
@@ -36,6 +40,8 @@ PACKAGES=(
     pkg-config
     openssl
     procps
+    busybox-static
+    cpio
 )
 
 SWIFT_FALLBACK=/opt/swift/usr/bin/swift

@@ -2,9 +2,16 @@
 # qemu-spice.sh — start/stop a real SPICE server (QEMU + libspice-server) on
 # 127.0.0.1 for integration tests of the client core.
 #
-# The guest has no disk: SeaBIOS shows its "No bootable device" text screen
-# (720x400, VGA mode on the qxl device), which is enough to exercise the main,
-# display, cursor, inputs and (with AC97) playback/record channels.
+# Guests (--guest):
+#  * none (default): no disk; SeaBIOS shows its "No bootable device" text screen
+#    (720x400, VGA mode on the qxl device), which is enough to exercise the main,
+#    display, cursor, inputs and (with AC97) playback/record channels.
+#  * linux / linux-static: Debian's kernel + a busybox initramfs built (and
+#    cached) by Scripts/build-guest.sh. It draws on the qxl KMS framebuffer
+#    console (1024x768): moving text, or a fixed test card that never changes
+#    (the exact-compare target). It echoes every input event it receives, and
+#    keyboard LED changes, to the serial log as "SPICETEST ..." lines (the
+#    protocol is described at the top of build-guest.sh).
 # QEMU runs under TCG (no KVM on the CI machines). See
 # shared/reference/qemu-spice-server-notes.md for the measured behaviour.
 #
@@ -24,6 +31,7 @@ set -euo pipefail
 
 PROG=qemu-spice.sh
 QEMU=${QEMU:-qemu-system-x86_64}
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 
 READY_TIMEOUT_S=20        # max wait for the SPICE port to be listening
 POLL_S=0.05               # readiness polling interval (50 ms)
@@ -36,10 +44,13 @@ usage() {
     cat <<EOF
 Usage:
   $PROG start [--port N] [--password PW | --password-file F] [--no-audio]
-              [--compression MODE] [--rundir DIR] [--guest none]
+              [--compression MODE] [--rundir DIR]
+              [--guest none|linux|linux-static] [--no-tablet]
+              [--wait-ready SECONDS] [--guest-append 'K=V ...']
               [-- EXTRA QEMU ARGS...]
   $PROG stop PID
   $PROG qmp SOCKET JSON
+  $PROG screendump SOCKET FILE
   $PROG --help
 
 start   Start QEMU with a SPICE server bound to 127.0.0.1 only, wait until the
@@ -48,6 +59,7 @@ start   Start QEMU with a SPICE server bound to 127.0.0.1 only, wait until the
             PORT=<spice port>
             RUNDIR=<run directory>
             QMP=<RUNDIR>/qmp.sock
+            SERIAL=<RUNDIR>/serial.log
         e.g.  eval "\$($PROG start)"
   --port N            SPICE port (default: random free port in $PORT_MIN-$PORT_MAX;
                       retried up to $MAX_PORT_RETRIES times if another process grabs it)
@@ -59,7 +71,23 @@ start   Start QEMU with a SPICE server bound to 127.0.0.1 only, wait until the
                       (QEMU 7.2 rejects lz4; QEMU validates the value)
   --rundir DIR        directory for qmp.sock, qemu.pid, qemu.log, serial.log,
                       spice-password (default: a new mktemp -d directory)
-  --guest none        the only guest supported: no disk, SeaBIOS screen
+  --guest none        (default) no disk: SeaBIOS text screen, 720x400
+  --guest linux       Linux qxl KMS console (1024x768) writing "tick N" lines
+                      every 0.5 s; input events and keyboard LED changes are
+                      echoed to SERIAL. The guest is built on first use by
+                      Scripts/build-guest.sh into \${SPICE_GUEST_CACHE:-~/.cache/spice-test-guest}
+                      (downloads the kernel .deb with apt-get, ~70 MB; ~12 s).
+  --guest linux-static  same guest showing a fixed test card, cursor hidden:
+                      the screen never changes (exact screenshot compares)
+  --no-tablet         no USB tablet (-usb -device usb-tablet dropped): the
+                      server offers only server mouse mode (relative, PS/2)
+  --wait-ready S      linux guests: wait (at most S seconds from QEMU start)
+                      until the guest prints "SPICETEST READY" on SERIAL, i.e.
+                      console drawn and all input devices watched; on timeout
+                      print the tail of SERIAL, stop QEMU and exit 1. Ignored
+                      for --guest none.
+  --guest-append STR  extra guest kernel parameters, e.g. 'spicetest.audio=1'
+                      (AC97 tone every 5 s) or 'spicetest.interval=2'
   -- ARGS...          appended verbatim to the QEMU command line
 
 stop    SIGTERM the QEMU process PID, wait up to ${STOP_GRACE_S}s, then SIGKILL.
@@ -70,7 +98,14 @@ qmp     Send {"execute":"qmp_capabilities"} and then JSON over the QMP unix
         socket; print the reply line. Exit 1 if QEMU answers with an error.
         e.g.  $PROG qmp "\$QMP" '{"execute":"query-spice"}'
 
-Environment: QEMU=/path/to/qemu-system-x86_64 overrides the QEMU binary.
+screendump  Save the guest screen as seen by QEMU to FILE with QMP screendump:
+        binary PPM (P6), or PNG if FILE ends in .png. QEMU writes a temporary
+        file next to FILE; it is renamed to FILE only once complete, so FILE
+        never holds a partial image. Prints nothing on success.
+        e.g.  $PROG screendump "\$QMP" /tmp/screen.ppm
+
+Environment: QEMU=/path/to/qemu-system-x86_64 overrides the QEMU binary;
+             SPICE_GUEST_CACHE=DIR is where the linux guest is built/cached.
 Exit codes: 0 ok, 1 failure (QEMU did not start / could not be stopped),
             2 usage error or refused stop.
 EOF
@@ -222,6 +257,57 @@ cmd_qmp() {
     ' "$1" "$2"
 }
 
+# ---------------------------------------------------------------- screendump
+
+# ppm_complete FILE: a whole binary PPM as QEMU writes it ("P6\nW H\n255\n" + W*H*3).
+ppm_complete() {
+    local f=$1 magic dims maxval size w h
+    { IFS= read -r magic && IFS= read -r dims && IFS= read -r maxval; } <"$f" 2>/dev/null || return 1
+    [[ "$magic" == P6 && "$dims" =~ ^([0-9]+)\ ([0-9]+)$ && "$maxval" == 255 ]] || return 1
+    w=${BASH_REMATCH[1]} h=${BASH_REMATCH[2]}
+    size=$(stat -c %s "$f" 2>/dev/null) || return 1
+    ((size == ${#magic} + ${#dims} + ${#maxval} + 3 + w * h * 3))
+}
+
+# png_complete FILE: ends with the IEND chunk.
+png_complete() {
+    [[ "$(tail -c 8 "$1" 2>/dev/null | head -c 4)" == IEND ]]
+}
+
+cmd_screendump() {
+    (($# == 2)) || die "usage: $PROG screendump SOCKET FILE" 2
+    local sock=$1 file=$2 dir base tmp format=ppm json reply path_json deadline
+    [[ -S "$sock" ]] || die "not a unix socket: $sock" 2
+    [[ "$file" != *$'\n'* && -n "$file" ]] || die "invalid file name" 2
+    dir=$(dirname -- "$file")
+    base=$(basename -- "$file")
+    dir=$(cd "$dir" 2>/dev/null && pwd -P) || die "directory of $file does not exist" 2
+    case "$base" in *.png|*.PNG) format=png ;; esac
+    # QEMU resolves relative names against its own working directory, so give
+    # it an absolute one; same directory as FILE so that the rename is atomic.
+    tmp="$dir/.$base.screendump.$$"
+    path_json=${tmp//\\/\\\\}
+    path_json=${path_json//\"/\\\"}
+    json="{\"execute\":\"screendump\",\"arguments\":{\"filename\":\"$path_json\""
+    [[ "$format" == ppm ]] || json+=",\"format\":\"png\""
+    json+="}}"
+    rm -f "$tmp"
+    if ! reply=$(cmd_qmp "$sock" "$json"); then
+        rm -f "$tmp"
+        die "QMP screendump failed: ${reply:-no reply}"
+    fi
+    # QEMU answers after writing, but do not rely on it: wait for a whole file.
+    deadline=$(($(now_ms) + 10000))
+    until { [[ "$format" == ppm ]] && ppm_complete "$tmp"; } || { [[ "$format" == png ]] && png_complete "$tmp"; }; do
+        if (($(now_ms) >= deadline)); then
+            rm -f "$tmp"
+            die "screendump file $tmp incomplete after 10 s"
+        fi
+        sleep "$POLL_S"
+    done
+    mv -f "$tmp" "$dir/$base"
+}
+
 # ---------------------------------------------------------------- start
 
 show_log_tail() {
@@ -236,7 +322,7 @@ show_log_tail() {
 
 cmd_start() {
     local port="" password="" password_file="" have_password=0 audio=1
-    local compression="" rundir="" guest=none
+    local compression="" rundir="" guest=none tablet=1 wait_ready="" guest_append=""
     local -a extra=()
 
     while (($#)); do
@@ -255,13 +341,29 @@ cmd_start() {
                              rundir=$2; shift 2 ;;
             --guest)         (($# >= 2)) || die "--guest needs a value" 2
                              guest=$2; shift 2 ;;
+            --no-tablet)     tablet=0; shift ;;
+            --wait-ready)    (($# >= 2)) || die "--wait-ready needs a value" 2
+                             [[ "$2" =~ ^[0-9]+$ ]] && ((10#$2 > 0)) \
+                                 || die "--wait-ready needs a whole number of seconds > 0, not '$2'" 2
+                             wait_ready=$((10#$2)); shift 2 ;;
+            --guest-append)  (($# >= 2)) || die "--guest-append needs a value" 2
+                             guest_append=$2; shift 2 ;;
             --)              shift; extra=("$@"); break ;;
             -h|--help)       usage; exit 0 ;;
             *)               die "unknown start option: '$1' (see --help)" 2 ;;
         esac
     done
 
-    [[ "$guest" == none ]] || die "unsupported --guest '$guest' (only 'none' is implemented)" 2
+    case "$guest" in
+        none|linux|linux-static) ;;
+        *) die "unsupported --guest '$guest' (none, linux or linux-static)" 2 ;;
+    esac
+    if [[ "$guest" == none ]]; then
+        [[ -z "$guest_append" ]] || die "--guest-append needs --guest linux or linux-static" 2
+        [[ -z "$wait_ready" ]] || log "--wait-ready ignored: --guest none has no READY marker"
+        wait_ready=""
+    fi
+    [[ "$guest_append" != *$'\n'* ]] || die "--guest-append must be a single line" 2
     if [[ -n "$password_file" ]]; then
         ((have_password == 0)) || die "use either --password or --password-file, not both" 2
         [[ -r "$password_file" ]] || die "cannot read password file: $password_file" 2
@@ -278,6 +380,29 @@ cmd_start() {
         die "invalid --compression value '$compression'" 2
     fi
     command -v "$QEMU" >/dev/null 2>&1 || die "$QEMU not found (run Scripts/install-deps.sh)"
+
+    # Linux guest: build it, or reuse the cached build (< 1 s). Its output is
+    # KERNEL=/INITRD=/KVER= lines; its diagnostics go to our stderr.
+    local -a guest_args=()
+    if [[ "$guest" != none ]]; then
+        local build_out KERNEL="" INITRD="" KVER=""
+        build_out=$("$SCRIPT_DIR/build-guest.sh") || die "building the linux guest failed (Scripts/build-guest.sh)"
+        eval "$build_out"
+        [[ -s "$KERNEL" && -s "$INITRD" ]] || die "build-guest.sh printed no usable KERNEL/INITRD: $build_out"
+        # QEMU splits -initrd at commas (multiboot module lists).
+        case "$INITRD" in *,*) die "guest cache path must not contain a comma: $INITRD" 2 ;; esac
+        local mode=moving
+        [[ "$guest" != linux-static ]] || mode=static
+        # The guest waits for this many input devices before READY: AT
+        # keyboard + PS/2 mouse, + the USB tablet. A later spicetest.inputs=
+        # in --guest-append wins.
+        local inputs=$((2 + tablet))
+        local append="console=ttyS0 consoleblank=0 spicetest.mode=$mode spicetest.interval=0.5 spicetest.inputs=$inputs"
+        [[ -z "$guest_append" ]] || append+=" $guest_append"
+        guest_args=(-kernel "$KERNEL" -initrd "$INITRD" -append "$append")
+    fi
+    local -a tablet_args=()
+    ((tablet == 0)) || tablet_args=(-usb -device usb-tablet)
 
     # A port given with --port that is already taken cannot work; say so
     # clearly instead of letting QEMU fail with a bind warning.
@@ -297,7 +422,7 @@ cmd_start() {
             die "$rundir is in use by a running QEMU (PID $old_pid)"
         fi
         # Leftovers from an earlier run would confuse the readiness checks.
-        rm -f "$rundir/qmp.sock" "$rundir/qemu.pid"
+        rm -f "$rundir/qmp.sock" "$rundir/qemu.pid" "$rundir/serial.log"
     fi
     rundir=$(cd "$rundir" && pwd -P)
     case "$rundir" in *,*) die "--rundir path must not contain a comma (QEMU option syntax)" 2 ;; esac
@@ -331,7 +456,8 @@ cmd_start() {
             -serial "file:$rundir/serial.log"
             -pidfile "$rundir/qemu.pid"
             "${audio_args[@]}"
-            -usb -device usb-tablet
+            "${tablet_args[@]}"
+            "${guest_args[@]}"
             "${extra[@]}"
         )
         rm -f "$rundir/qemu.pid"
@@ -398,7 +524,46 @@ cmd_start() {
     done
 
     log "SPICE listening on 127.0.0.1:$port after $((t_listen - t0)) ms, QMP ready after $((t1 - t0)) ms (QEMU PID $pid)"
-    printf 'PID=%s\nPORT=%s\nRUNDIR=%q\nQMP=%q\n' "$pid" "$port" "$rundir" "$rundir/qmp.sock"
+
+    local serial="$rundir/serial.log"
+    if [[ -n "$wait_ready" ]]; then
+        wait_guest_ready "$pid" "$serial" $((t0 + wait_ready * 1000)) "$t0" || {
+            show_log_tail "$serial"
+            log "stopping QEMU (PID $pid); run directory kept for inspection: $rundir"
+            terminate "$pid" || true
+            wait "$pid" 2>/dev/null || true
+            exit 1
+        }
+    fi
+    printf 'PID=%s\nPORT=%s\nRUNDIR=%q\nQMP=%q\nSERIAL=%q\n' "$pid" "$port" "$rundir" "$rundir/qmp.sock" "$serial"
+}
+
+# wait_guest_ready PID SERIAL DEADLINE_MS T0_MS: poll SERIAL for the guest's
+# "SPICETEST READY" line. Fails early if QEMU exits or the kernel panics.
+wait_guest_ready() {
+    local pid=$1 serial=$2 deadline=$3 t0=$4 line
+    trap 'terminate "$pid" || true; exit 130' INT TERM HUP
+    while :; do
+        line=$(grep -a -m 1 '^SPICETEST READY' "$serial" 2>/dev/null) || line=""
+        if [[ -n "$line" ]]; then
+            trap - INT TERM HUP
+            log "guest ${line#SPICETEST } after $(($(now_ms) - t0)) ms"
+            grep -a '^SPICETEST \(QXL\|INPUT WARN\|MODULE FAIL\)' "$serial" | sed 's/^/    /' >&2 || true
+            return 0
+        fi
+        if ! proc_alive "$pid"; then
+            log "QEMU exited before the guest was READY"; break
+        fi
+        if grep -a -q 'Kernel panic' "$serial" 2>/dev/null; then
+            log "the guest kernel panicked"; break
+        fi
+        if (($(now_ms) >= deadline)); then
+            log "no 'SPICETEST READY' in $serial within the --wait-ready time"; break
+        fi
+        sleep 0.1
+    done
+    trap - INT TERM HUP
+    return 1
 }
 
 # ---------------------------------------------------------------- main
@@ -410,6 +575,7 @@ case "$sub" in
     start)          cmd_start "$@" ;;
     stop)           cmd_stop "$@" ;;
     qmp)            cmd_qmp "$@" ;;
+    screendump)     cmd_screendump "$@" ;;
     -h|--help|help) usage ;;
     *)              usage >&2; exit 2 ;;
 esac
