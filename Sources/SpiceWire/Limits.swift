@@ -43,3 +43,53 @@ public enum Limits {
     /// The longest password the ticket can carry (`SPICE_MAX_PASSWORD_LENGTH`).
     public static let maxPasswordLength = 60
 }
+
+/// Limits of the display channel's server messages (spice.proto `channel DisplayChannel`).
+extension Limits {
+    /// The most rectangles one `Clip` may list (16 bytes each, so 1 MiB of rects). Guests send a
+    /// handful; complex window shapes reach a few hundred.
+    public static let maxClipRects = 65536
+
+    /// The most entries one `Palette` may hold: an 8-bit index addresses 256 colours.
+    public static let maxPaletteEntries = 256
+
+    /// The widest or tallest image, bitmap, surface or video stream accepted (the canvas's own bound).
+    public static let maxImageDimension = 16384
+
+    /// The most pixels one image may have (256 MiB at 4 bytes a pixel), so that width and height at
+    /// their limits cannot both be used at once.
+    public static let maxImagePixels = 8192 * 8192
+
+    /// The most segments one `Path` of `DRAW_STROKE` may have.
+    public static let maxPathSegments = 65536
+
+    /// The most points one `PathSegment` may have.
+    public static let maxPathSegmentPoints = 65536
+
+    /// The most glyphs one `String` of `DRAW_TEXT` may carry. A GDI text run is one line of text.
+    public static let maxStringGlyphs = 8192
+
+    /// The widest or tallest raster glyph accepted (an A8 glyph at the limit is 4 MiB).
+    public static let maxGlyphDimension = 2048
+
+    /// The most dash segments a `LineAttr` style may have (the range of its 8-bit count).
+    public static let maxLineStyleSegments = 255
+
+    /// The most heads one `MONITORS_CONFIG` may list (spice-gtk's `MONITORS_MAX`).
+    public static let maxMonitors = 256
+
+    /// The most resources one `INVAL_LIST` may name. spice-server sends at most 128 at a time.
+    public static let maxInvalListResources = 4096
+}
+
+/// Limits of the inputs and cursor channels (spice.proto `channel InputsChannel`, `channel CursorChannel`).
+extension Limits {
+    /// The widest or tallest cursor accepted. Windows offers pointers up to 256×256 (the largest
+    /// accessibility size) and X cursor themes reach 256 at 2× scaling; 512 leaves room for a 2× HiDPI
+    /// Windows pointer while bounding one decoded shape to 1 MiB (512×512 R,G,B,A).
+    public static let maxCursorDimension = 512
+
+    /// The longest `KEY_SCANCODE` body accepted (what a server reads). A press and release of the
+    /// longest hardware sequence (Pause: `E1 1D 45 E1 9D C5`) is 6 bytes; 64 leaves room for a short burst.
+    public static let maxKeyScancodeBytes = 64
+}

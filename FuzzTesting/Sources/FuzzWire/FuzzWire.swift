@@ -33,6 +33,7 @@ public func fuzzWire(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
             _ = try? MainServerMessage.parse(type: frame.type, body: frame.body)
             _ = try? MainClientMessage.parse(type: frame.type, body: frame.body)
             _ = try? DisplayClientMessage.parse(type: frame.type, body: frame.body)
+            _ = try? DisplayServerMessage.parse(type: frame.type, body: frame.body)
             _ = try? SubMessageList.parse(frame.body, listOffset: frame.subList, channel: "fuzz")
             _ = try? SubMessageList.parse(frame.body, listOffset: 0, channel: "fuzz")
         }
