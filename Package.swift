@@ -25,26 +25,28 @@ let package = Package(
 
         // MARK: - Pure tiers: no sockets, clocks, threads, globals or Foundation.
         .target(name: "SpiceWire"),
-        .target(name: "SpiceCodecs", dependencies: ["CTurboJPEG", "COpus", "CLZ4", "CZlib"]),
-        .target(name: "SpiceSession", dependencies: ["SpiceWire"]),
+        .target(name: "SpiceCanvas"),
+        .target(name: "SpiceCodecs", dependencies: ["SpiceCanvas", "CTurboJPEG", "COpus", "CLZ4", "CZlib"]),
+        .target(name: "SpiceSession", dependencies: ["SpiceWire", "SpiceCanvas", "SpiceCodecs"]),
 
         // MARK: - The one I/O tier.
-        .target(name: "SpiceClient", dependencies: ["SpiceSession", "SpiceWire", "COpenSSL"]),
+        .target(name: "SpiceClient", dependencies: ["SpiceSession", "SpiceWire", "SpiceCanvas", "COpenSSL"]),
 
         // MARK: - Tools (Foundation and package dependencies allowed here).
         .target(name: "SpiceToolSupport", dependencies: ["SpiceClient"]),
         .executableTarget(name: "spice-headless", dependencies: [
-            "SpiceClient", "SpiceToolSupport",
+            "SpiceClient", "SpiceSession", "SpiceWire", "SpiceCanvas", "SpiceCodecs", "SpiceToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // MARK: - Tests.
         .testTarget(name: "SpiceWireTests", dependencies: ["SpiceWire"]),
+        .testTarget(name: "SpiceCanvasTests", dependencies: ["SpiceCanvas"]),
         .testTarget(name: "SpiceSessionTests", dependencies: ["SpiceSession", "SpiceWire"]),
         // The codec tests call the C libraries directly to produce compressed input for the bridges.
-        .testTarget(name: "SpiceCodecsTests", dependencies: ["SpiceCodecs", "CTurboJPEG", "COpus", "CLZ4", "CZlib"]),
+        .testTarget(name: "SpiceCodecsTests", dependencies: ["SpiceCodecs", "SpiceCanvas", "CTurboJPEG", "COpus", "CLZ4", "CZlib"]),
         .testTarget(name: "SpiceClientTests", dependencies: ["SpiceClient", "SpiceSession", "SpiceWire", "COpenSSL"]),
-        .testTarget(name: "RealServerTests", dependencies: ["SpiceClient", "SpiceToolSupport"]),
+        .testTarget(name: "RealServerTests", dependencies: ["SpiceClient", "SpiceSession", "SpiceCanvas", "SpiceToolSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,12 +5,13 @@ import Android
 #endif
 import SpiceSession
 import SpiceWire
+import Synchronization
 
 /// A SPICE client: the session state machine driven over real sockets by one poll loop.
 ///
 /// The application owns the thread: it calls `poll(timeoutMilliseconds:)` in a loop, which does all
-/// network I/O and returns what happened. `wake()` may be called from any other thread to make a
-/// blocked `poll` return early; everything else belongs to the polling thread.
+/// network I/O and returns what happened. `wake()` and `send(_:)` (inputs) may be called from any other
+/// thread; everything else belongs to the polling thread.
 public final class SpiceClient {
     /// Where to connect and how.
     public struct Configuration: Sendable {
@@ -37,6 +38,8 @@ public final class SpiceClient {
     private let wakePipe: WakePipe
     private var events: [SessionEvent] = []
     private var readBuffer: UnsafeMutableRawBufferPointer
+    /// Inputs queued by any thread (`send(_:)`), drained by `poll` (InputQueue.swift).
+    let inputQueue = Mutex(InputQueueState())
 
     public init(configuration: Configuration, encryptor: any TicketEncryptor = OpenSSLTicketEncryptor()) throws(SpiceClientError) {
         guard configuration.session.password.bytes.count <= Limits.maxPasswordLength else {
@@ -75,6 +78,7 @@ public final class SpiceClient {
     /// Waits up to `timeoutMilliseconds` (-1: forever) for network activity, handles it, and returns
     /// the events it produced.
     public func poll(timeoutMilliseconds: Int32) -> [SessionEvent] {
+        self.drainInputs()
         var ids: [ChannelID] = []
         var fds: [pollfd] = [pollfd(fd: self.wakePipe.readFD, events: Int16(POLLIN), revents: 0)]
         for (id, connection) in self.connections {
@@ -105,6 +109,7 @@ public final class SpiceClient {
                 if revents != 0 { self.service(id, revents: revents) }
             }
         }
+        self.drainInputs()
         self.perform(self.session.tick(now: monotonicMilliseconds()))
         defer { self.events.removeAll(keepingCapacity: true) }
         return self.events
@@ -112,6 +117,8 @@ public final class SpiceClient {
 
     /// Closes the session politely: `DISCONNECTING` on each channel, then the sockets.
     public func disconnect() {
+        // Queued inputs go out first, in order; the session then releases whatever is still held.
+        self.drainInputs()
         self.perform(self.session.disconnect(now: monotonicMilliseconds()))
     }
 
@@ -154,7 +161,7 @@ public final class SpiceClient {
         }
     }
 
-    private func perform(_ actions: [SessionAction]) {
+    func perform(_ actions: [SessionAction]) {
         for action in actions {
             switch action {
             case .connect(let id):

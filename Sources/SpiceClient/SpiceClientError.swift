@@ -6,6 +6,10 @@ public struct SpiceClientError: Error, Equatable, Sendable, CustomStringConverti
         case resolve
         case socket
         case crypto
+        /// `send(_:)`: the input queue is full (`InputQueueLimits`); the input was not queued.
+        case inputQueueFull
+        /// `send(_:)`: the session has ended; the input was not queued.
+        case sessionEnded
     }
 
     public let code: Code

@@ -28,7 +28,7 @@ public final class Session {
 
     public let configuration: Configuration
     private let encryptor: any TicketEncryptor
-    private var channels: [ChannelID: ChannelState] = [:]
+    var channels: [ChannelID: ChannelState] = [:]
     /// Channels in the order they were created, for stable reports.
     public private(set) var channelOrder: [ChannelID] = []
 
@@ -44,6 +44,8 @@ public final class Session {
     /// The `supported` mouse modes the last mode request was made for, so a refusal does not loop.
     private var mouseRequestedFor: UInt16?
     public private(set) var ended = false
+    /// Decoded images the server asked to keep, shared by every display channel.
+    let imageCache = ImageCache()
     /// The latest time any input carried: what messages handled later (held by a wait) are stamped with.
     private var now: UInt64 = 0
 
@@ -193,6 +195,8 @@ public final class Session {
         self.now = now
         var actions: [SessionAction] = []
         guard !self.ended else { return actions }
+        // Nothing may stay pressed in the guest once this client is gone.
+        actions += self.releaseAllKeys()
         for id in self.channelOrder.reversed() {
             guard var state = self.channels[id], !state.isClosed else { continue }
             if state.status == .linked {
@@ -226,8 +230,20 @@ public final class Session {
     static func channelCapabilities(_ type: ChannelType) -> CapabilitySet {
         switch type {
         case .main: CapabilitySet([MainCapability.nameAndUUID, MainCapability.agentConnectedTokens])
+        case .display: CapabilitySet([DisplayCapability.monitorsConfig])
         default: CapabilitySet()
         }
+    }
+
+    /// Appends one channel-specific message for `channel` to `actions`, framed by its encoder.
+    func send(type: UInt16, body: [UInt8], on channel: ChannelID, _ actions: inout [SessionAction]) {
+        guard var state = self.channels[channel], state.status == .linked, var encoder = state.encoder else { return }
+        var bytes: [UInt8] = []
+        encoder.append(type: type, body: body, to: &bytes)
+        state.encoder = encoder
+        state.statistics.messagesSent += 1
+        self.channels[channel] = state
+        actions.append(.send(channel, bytes))
     }
 
     /// Sends what a channel's client side says first, right after the link.
@@ -242,6 +258,14 @@ public final class Session {
             var bytes: [UInt8] = []
             state.encoder?.append(type: message.type, body: message.encode(), to: &bytes)
             state.statistics.messagesSent += 1
+            // Until SPICE's own codecs land, ask for uncompressed images where the server lets the
+            // client choose (SPICE_IMAGE_COMPRESSION_OFF = 1).
+            if state.info?.channelCaps.contains(DisplayCapability.prefCompression) == true {
+                let preference = DisplayClientMessage.preferredCompression(1)
+                state.encoder?.append(type: preference.type, body: preference.encode(), to: &bytes)
+                state.statistics.messagesSent += 1
+            }
+            state.display = DisplayState()
             actions.append(.send(channel, bytes))
         default:
             break
@@ -351,9 +375,15 @@ public final class Session {
                 return
             }
             self.handleMain(message, now: now, &actions)
+        case .display:
+            try self.handleDisplay(type: type, body: body, on: channel, now: now, &actions)
+        case .inputs:
+            try self.handleInputs(type: type, body: body, on: channel, &actions)
+        case .cursor:
+            try self.handleCursor(type: type, body: body, on: channel, &actions)
         default:
-            // Display, inputs, cursor, playback and record messages are counted (statistics) and
-            // otherwise left to the channel implementations that build on this session.
+            // Channel types without an implementation yet (playback, record) have their messages
+            // counted in the statistics and otherwise ignored.
             break
         }
     }
@@ -458,7 +488,7 @@ public final class Session {
 
     // MARK: - Sending
 
-    private func sendMain(_ message: MainClientMessage, _ actions: inout [SessionAction]) {
+    func sendMain(_ message: MainClientMessage, _ actions: inout [SessionAction]) {
         guard var state = self.channels[.main], state.status == .linked, var encoder = state.encoder else { return }
         var bytes: [UInt8] = []
         encoder.append(type: message.type, body: message.encode(), to: &bytes)
@@ -468,7 +498,7 @@ public final class Session {
         actions.append(.send(.main, bytes))
     }
 
-    private func send(_ message: BaseClientMessage, on channel: ChannelID, state: inout ChannelState, _ actions: inout [SessionAction]) {
+    func send(_ message: BaseClientMessage, on channel: ChannelID, state: inout ChannelState, _ actions: inout [SessionAction]) {
         guard var encoder = state.encoder else { return }
         var bytes: [UInt8] = []
         encoder.append(type: message.type, body: message.encode(), to: &bytes)
@@ -495,6 +525,12 @@ struct ChannelState {
     var held: [Frame] = []
     var statistics = ChannelStatistics()
     let openedAt: UInt64
+    /// Display channels only: surfaces, palettes, damage.
+    var display: DisplayState?
+    /// Inputs channels only: guest LEDs, motion pacing, held keys and buttons (Session+Inputs.swift).
+    var inputs: InputsState?
+    /// Cursor channels only: shape, position, visibility, cursor cache (Session+Cursor.swift).
+    var cursor: CursorChannelState?
 
     init(id: ChannelID, link: LinkStateMachine, openedAt: UInt64) {
         self.id = id

@@ -1,3 +1,4 @@
+import SpiceCanvas
 import SpiceWire
 
 /// What the session asks the I/O tier to do, in order.
@@ -35,6 +36,28 @@ public enum SessionEvent: Equatable, Sendable {
     case serverDisconnecting(ChannelID, reason: UInt32)
     /// A message the session saw but does not act on (migration, an unknown id, …).
     case ignored(ChannelID, type: UInt16, reason: String)
+    /// A display channel's primary surface was created (or destroyed: width and height 0). The
+    /// surface from `Session.primarySurface(of:)` is valid until the next such event.
+    case displayPrimary(ChannelID, width: Int, height: Int)
+    /// The primary surface was drawn on; `Session.takeDamage(of:)` returns where. Sent once until
+    /// the damage is taken.
+    case displayDamaged(ChannelID)
+    /// `MARK`: the primary surface has valid content to show.
+    case displayMarked(ChannelID)
+    /// `MONITORS_CONFIG`: the heads the display channel shows.
+    case displayMonitors(ChannelID, [Head])
+    /// The guest's lock-key LEDs, from the inputs channel's `INIT` and on every change (`KEY_MODIFIERS`).
+    case keyboardModifiers(ChannelID, KeyboardModifiers)
+    /// The cursor's shape changed (`INIT`, `SET`, `RESET`); nil means the client's default cursor
+    /// (`RESET`, or a cursor with no shape of its own). `Session.cursor(of:)` has it too.
+    case cursorShape(ChannelID, CursorShape?)
+    /// The cursor's hot spot is now at (`x`, `y`) in display pixels (`INIT`, `SET`, `MOVE`).
+    case cursorPosition(ChannelID, x: Int, y: Int)
+    /// The cursor was shown or hidden (`INIT`, `SET`, `HIDE`).
+    case cursorVisible(ChannelID, Bool)
+    /// A cursor shape could not be used (over the size limit, an unknown type, data of the wrong size, a
+    /// cache id never sent): the previous shape stays, and the channel goes on.
+    case cursorRejected(ChannelID, SpiceWireError)
     /// The channel is closed: after an error, by the server, or by `disconnect()`.
     case channelClosed(ChannelID, SessionError?)
     /// The main channel is gone, so the session is over; every other channel is closed too.

@@ -7,9 +7,12 @@ public final class LocalServer {
     public let port: UInt16
     public let runDirectory: String
     public let qmpSocket: String
+    /// The guest's serial console log (`SERIAL=`; the Linux guests echo input events there).
+    public let serialLog: String
     private var stopped = false
 
-    /// Starts QEMU; `arguments` go to `qemu-spice.sh start` (for example `["--password-file", path]`).
+    /// Starts QEMU; `arguments` go to `qemu-spice.sh start` (for example `["--password-file", path]`, or
+    /// `["--guest", "linux", "--no-tablet", "--wait-ready", "90"]`).
     public init(arguments: [String] = []) throws {
         let script = try LocalServer.scriptPath()
         let output = try LocalServer.run(script, ["start"] + arguments)
@@ -26,6 +29,7 @@ public final class LocalServer {
         self.port = port
         self.runDirectory = runDirectory
         self.qmpSocket = qmp
+        self.serialLog = values["SERIAL"] ?? runDirectory + "/serial.log"
     }
 
     /// Stops QEMU (idempotent).
@@ -71,7 +75,9 @@ public final class LocalServer {
     /// Runs a script and returns its standard output. Its standard error (progress and timing) is
     /// kept out of the caller's output and shown only when the script fails.
     static func run(_ script: String, _ arguments: [String]) throws -> String {
-        let result = try ChildProcess.run("/bin/bash", [script] + arguments, timeout: 60)
+        // `start --wait-ready S` may legitimately take S seconds (a Linux guest booting under TCG).
+        let waitReady = arguments.firstIndex(of: "--wait-ready").flatMap { arguments.indices.contains($0 + 1) ? Double(arguments[$0 + 1]) : nil }
+        let result = try ChildProcess.run("/bin/bash", [script] + arguments, timeout: max(60, (waitReady ?? 0) + 30))
         guard result.termination == .exited(0) else {
             let last = result.stderr.split(separator: "\n").suffix(3).joined(separator: " | ")
             throw ToolError("\(URL(fileURLWithPath: script).lastPathComponent) \(arguments.first ?? "") failed (\(result.termination)): \(last)")

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import SpiceCanvas
 import SpiceClient
+import SpiceCodecs
 import SpiceSession
 import SpiceToolSupport
 import SpiceWire
@@ -25,8 +27,17 @@ struct SpiceHeadless: ParsableCommand {
     @Option(name: .customLong("password-file"), help: "Read the password from this file (first line).")
     var passwordFile: String?
 
-    @Option(help: "How long to stay connected, answering pings.")
+    @Option(help: "How long to stay connected, answering pings (with --screenshot: the most to wait).")
     var seconds: Double = 5
+
+    @Option(help: "Write the primary surface of display 0 as PNG once the display has been idle for --settle-ms, then disconnect.")
+    var screenshot: String?
+
+    @Option(name: .customLong("settle-ms"), help: "How long the display must be idle before --screenshot is taken.")
+    var settleMilliseconds: Int = 500
+
+    @Flag(help: "Print messages per type, draws per command, images per type and bytes received.")
+    var stats = false
 
     mutating func run() throws {
         signal(SIGINT) { _ in interrupted = 1 }
@@ -64,16 +75,37 @@ struct SpiceHeadless: ParsableCommand {
         let client = try SpiceClient(configuration: .init(host: host, port: port, session: .init(password: password)))
         print("connecting to \(host):\(port)")
         client.start()
-        let deadline = Date().addingTimeInterval(self.seconds)
+        let started = Date()
+        let deadline = started.addingTimeInterval(self.seconds)
         var failure: String?
-        while Date() < deadline, client.isRunning, interrupted == 0, failure == nil {
-            for event in client.poll(timeoutMilliseconds: 100) {
+        var lastDamage = Date()
+        var screenshotWritten = false
+        let display = ChannelID(.display, 0)
+        while Date() < deadline, client.isRunning, interrupted == 0, failure == nil, !screenshotWritten {
+            for event in client.poll(timeoutMilliseconds: 20) {
+                if case .displayDamaged = event { lastDamage = Date() }
+                if case .displayPrimary = event { lastDamage = Date() }
                 if let reason = Self.report(event, client.session) { failure = failure ?? reason }
+            }
+            _ = client.session.takeDamage(of: display)
+            if let path = self.screenshot, let surface = client.session.primarySurface(of: display),
+               Date().timeIntervalSince(lastDamage) * 1000 >= Double(self.settleMilliseconds) {
+                let png = try PNG.encode(pixels: surface.pixels, width: surface.width, height: surface.height,
+                                         stride: surface.stride, keepAlpha: false)
+                try Data(png).write(to: URL(fileURLWithPath: path))
+                print("screenshot: \(surface.width)x\(surface.height) written to \(path)")
+                screenshotWritten = true
             }
         }
         if interrupted != 0 { print("interrupted") }
-        print("after \(String(format: "%.1f", self.seconds)) s:")
+        print("after \(String(format: "%.1f", Date().timeIntervalSince(started))) s:")
         Self.printChannels(client.session)
+        if self.stats { Self.printStatistics(client.session) }
+        if self.screenshot != nil, !screenshotWritten, failure == nil {
+            failure = client.session.primarySurface(of: display) == nil
+                ? "no primary surface arrived within \(self.seconds) s"
+                : "the display never stayed idle for \(self.settleMilliseconds) ms within \(self.seconds) s"
+        }
         if client.isRunning {
             client.disconnect()
             for event in client.poll(timeoutMilliseconds: 0) { _ = Self.report(event, client.session) }
@@ -114,6 +146,26 @@ struct SpiceHeadless: ParsableCommand {
             print("\(id): server is disconnecting (reason \(reason))")
         case .ignored(let id, let type, let reason):
             print("\(id): ignored message \(type): \(reason)")
+        case .displayPrimary(let id, let width, let height):
+            print(width == 0 ? "\(id): primary surface destroyed" : "\(id): primary surface \(width)x\(height)")
+        case .displayDamaged, .displayMarked:
+            break
+        case .displayMonitors(let id, let heads):
+            print("\(id): monitors: \(heads.map { "\($0.width)x\($0.height)+\($0.x)+\($0.y)" }.joined(separator: " "))")
+        case .keyboardModifiers(let id, let modifiers):
+            print("\(id): guest keyboard locks: \(modifiers)")
+        case .cursorShape(let id, let shape):
+            if let shape {
+                print("\(id): cursor shape \(shape.width)x\(shape.height), hot spot \(shape.hotSpotX),\(shape.hotSpotY)")
+            } else {
+                print("\(id): cursor shape: default")
+            }
+        case .cursorPosition:
+            break  // Every MOVE in server mouse mode: too many to print; --stats counts them.
+        case .cursorVisible(let id, let visible):
+            print("\(id): cursor \(visible ? "shown" : "hidden")")
+        case .cursorRejected(let id, let error):
+            print("\(id): cursor shape refused, previous one kept: \(error)")
         case .channelClosed(let id, let error):
             if let error {
                 print("\(id): closed: \(error.detail)")
@@ -130,6 +182,24 @@ struct SpiceHeadless: ParsableCommand {
             let status = session.status(of: id).map(\.description) ?? "unknown"
             let stats = session.statistics(of: id) ?? ChannelStatistics()
             print("  \(id.description.padding(toLength: 11, withPad: " ", startingAt: 0)) \(status.padding(toLength: 8, withPad: " ", startingAt: 0)) received \(stats.messagesReceived) messages (\(stats.bytesReceived) bytes), sent \(stats.messagesSent) (\(stats.pongsSent) pongs, \(stats.acksSent) acks)")
+        }
+    }
+
+    static func printStatistics(_ session: Session) {
+        print("statistics:")
+        for id in session.channelOrder {
+            guard let stats = session.statistics(of: id) else { continue }
+            let types = stats.messagesByType.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")
+            print("  \(id): \(stats.bytesReceived) bytes received; messages by type: \(types)")
+            if let display = session.displayStatistics(of: id) {
+                let draws = display.commands.sorted { $0.key < $1.key }.map { "\(displayCommandName($0.key))×\($0.value)" }
+                let images = display.images.sorted { $0.key < $1.key }.map { "\(imageTypeName($0.key))×\($0.value)" }
+                print("    draws: \(draws.joined(separator: " "))")
+                print("    images: \(images.joined(separator: " ")) (cache hits \(display.cacheHits))")
+                if !display.undecodedImages.isEmpty {
+                    print("    images not decoded: \(display.undecodedImages.sorted { $0.key < $1.key }.map { "\(imageTypeName($0.key))×\($0.value)" }.joined(separator: " "))")
+                }
+            }
         }
     }
 
@@ -156,5 +226,57 @@ struct SpiceHeadless: ParsableCommand {
         guard !host.isEmpty else { throw ToolError("no host in \(words[0])") }
         guard let port = UInt16(portText), port > 0 else { throw ToolError("bad port in \(words[0])") }
         return (String(host), port)
+    }
+}
+
+/// spice.proto's name for a display message id.
+func displayCommandName(_ type: UInt16) -> String {
+    switch type {
+    case 101: "MODE"
+    case 102: "MARK"
+    case 103: "RESET"
+    case 104: "COPY_BITS"
+    case 105: "INVAL_LIST"
+    case 106: "INVAL_ALL_PIXMAPS"
+    case 107: "INVAL_PALETTE"
+    case 108: "INVAL_ALL_PALETTES"
+    case 122: "STREAM_CREATE"
+    case 123: "STREAM_DATA"
+    case 302: "FILL"
+    case 303: "OPAQUE"
+    case 304: "COPY"
+    case 305: "BLEND"
+    case 306: "BLACKNESS"
+    case 307: "WHITENESS"
+    case 308: "INVERS"
+    case 309: "ROP3"
+    case 310: "STROKE"
+    case 311: "TEXT"
+    case 312: "TRANSPARENT"
+    case 313: "ALPHA_BLEND"
+    case 314: "SURFACE_CREATE"
+    case 315: "SURFACE_DESTROY"
+    case 317: "MONITORS_CONFIG"
+    case 318: "COMPOSITE"
+    default: String(type)
+    }
+}
+
+/// spice.proto's name for an image type.
+func imageTypeName(_ type: UInt8) -> String {
+    switch type {
+    case 0: "BITMAP"
+    case 1: "QUIC"
+    case 100: "LZ_PLT"
+    case 101: "LZ_RGB"
+    case 102: "GLZ_RGB"
+    case 103: "FROM_CACHE"
+    case 104: "SURFACE"
+    case 105: "JPEG"
+    case 106: "FROM_CACHE_LOSSLESS"
+    case 107: "ZLIB_GLZ_RGB"
+    case 108: "JPEG_ALPHA"
+    case 109: "LZ4"
+    default: String(type)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SpiceCanvas
 import SpiceClient
 import SpiceSession
 import SpiceToolSupport
@@ -46,4 +47,74 @@ func temporaryFile(_ text: String) throws -> String {
     try text.write(toFile: path, atomically: true, encoding: .utf8)
     chmod(path, 0o600)
     return path
+}
+
+/// A binary PPM (P6, maxval 255) as QEMU's `screendump` writes it.
+struct PPMImage {
+    var width: Int
+    var height: Int
+    /// R,G,B triples, row by row.
+    var rgb: [UInt8]
+
+    init(path: String) throws {
+        let data = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        // Header: "P6" whitespace width whitespace height whitespace maxval, one whitespace byte, pixels.
+        var fields: [String] = []
+        var index = 0
+        while fields.count < 4 && index < data.count {
+            while index < data.count, data[index] == 0x20 || data[index] == 0x0A || data[index] == 0x0D || data[index] == 0x09 { index += 1 }
+            if index < data.count, data[index] == UInt8(ascii: "#") {
+                while index < data.count, data[index] != 0x0A { index += 1 }
+                continue
+            }
+            var field = ""
+            while index < data.count, !(data[index] == 0x20 || data[index] == 0x0A || data[index] == 0x0D || data[index] == 0x09) {
+                field.append(Character(UnicodeScalar(data[index])))
+                index += 1
+            }
+            fields.append(field)
+        }
+        guard fields.count == 4, fields[0] == "P6", let width = Int(fields[1]), let height = Int(fields[2]), fields[3] == "255" else {
+            throw ToolError("\(path) is not a P6 PPM with maxval 255: \(fields)")
+        }
+        index += 1
+        guard data.count - index == width * height * 3 else {
+            throw ToolError("\(path): \(data.count - index) pixel bytes for \(width)x\(height)")
+        }
+        self.width = width
+        self.height = height
+        self.rgb = Array(data[index...])
+    }
+}
+
+/// Sends one QMP command to a running QEMU through `Scripts/qemu-spice.sh qmp`; returns the reply.
+@discardableResult
+func qmp(_ server: LocalServer, _ json: String) throws -> String {
+    let result = try ChildProcess.run("/bin/bash", [try LocalServer.scriptPath(), "qmp", server.qmpSocket, json], timeout: 30)
+    guard result.termination == .exited(0) else { throw ToolError("qmp \(json) failed: \(result.stderr)") }
+    return result.stdout
+}
+
+/// QEMU's own picture of the screen, through QMP `screendump`.
+func screendump(_ server: LocalServer) throws -> PPMImage {
+    let path = NSTemporaryDirectory() + "screendump-\(UUID().uuidString).ppm"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try qmp(server, #"{"execute":"screendump","arguments":{"filename":"\#(path)"}}"#)
+    return try PPMImage(path: path)
+}
+
+/// Counts pixels of `surface` (R,G,B,A rows) that differ from `image`; nil when the sizes differ.
+func differingPixels(_ surface: SpiceCanvas.Surface, _ image: PPMImage) -> Int? {
+    guard surface.width == image.width, surface.height == image.height else { return nil }
+    var differing = 0
+    image.rgb.withUnsafeBufferPointer { rgb in
+        for y in 0..<image.height {
+            let row = surface.row(y).assumingMemoryBound(to: UInt8.self)
+            for x in 0..<image.width {
+                let p = (y * image.width + x) * 3
+                if row[x * 4] != rgb[p] || row[x * 4 + 1] != rgb[p + 1] || row[x * 4 + 2] != rgb[p + 2] { differing += 1 }
+            }
+        }
+    }
+    return differing
 }

@@ -69,6 +69,7 @@ enum ClientMessage: Equatable {
     case base(BaseClientMessage)
     case main(MainClientMessage)
     case display(DisplayClientMessage)
+    case inputs(InputsClientMessage)
     /// A message of a channel this fake server does not decode.
     case other(type: UInt16, body: [UInt8])
 }
@@ -271,6 +272,9 @@ final class ServerChannel {
         if self.id.type == .display, let display = try DisplayClientMessage.parse(type: frame.type, body: frame.body) {
             return .display(display)
         }
+        if self.id.type == .inputs, let inputs = try InputsClientMessage.parse(type: frame.type, body: frame.body) {
+            return .inputs(inputs)
+        }
         return .other(type: frame.type, body: frame.body)
     }
 }
@@ -326,6 +330,10 @@ struct Step {
         case .mouseMode(let supported, let current): self.mouseModes.append((supported, current))
         case .sessionStarted, .channelsListed, .agent, .vmName, .vmUUID, .notify, .serverDisconnecting:
             break
+        case .displayPrimary, .displayDamaged, .displayMarked, .displayMonitors:
+            break
+        case .keyboardModifiers, .cursorShape, .cursorPosition, .cursorVisible, .cursorRejected:
+            break
         }
     }
 }
@@ -340,6 +348,8 @@ final class FakeServer {
     var now: UInt64 = 1_000
     /// Common capabilities for server ends not created yet; `modernServerCaps` otherwise.
     var commonCaps: [ChannelID: CapabilitySet] = [:]
+    /// Channel capabilities for server ends not created yet; none (main: NAME_AND_UUID) otherwise.
+    var channelCaps: [ChannelID: CapabilitySet] = [:]
     private(set) var ends: [ChannelID: ServerChannel] = [:]
     /// Everything the session returned so far, merged.
     private(set) var all = Step()
@@ -359,7 +369,8 @@ final class FakeServer {
     func server(_ channel: ChannelID) -> ServerChannel {
         if let end = self.ends[channel] { return end }
         let end = ServerChannel(channel, commonCaps: self.commonCaps[channel] ?? modernServerCaps,
-                                channelCaps: channel.type == .main ? CapabilitySet([MainCapability.nameAndUUID]) : CapabilitySet())
+                                channelCaps: self.channelCaps[channel]
+                                    ?? (channel.type == .main ? CapabilitySet([MainCapability.nameAndUUID]) : CapabilitySet()))
         self.ends[channel] = end
         return end
     }

@@ -1,0 +1,110 @@
+import Foundation
+import SpiceCanvas
+import SpiceClient
+import SpiceSession
+import SpiceToolSupport
+import SpiceWire
+import XCTest
+
+/// The display channel's framebuffer against QEMU's own `screendump`, pixel for pixel.
+final class DisplayScreendumpTests: XCTestCase {
+    /// Polls until the primary surface of display 0 has had no damage for `settle` seconds.
+    private func settle(_ client: SpiceClient, settle: Double = 0.5, within seconds: Double = 20) -> Surface? {
+        let display = ChannelID(.display)
+        var quietSince = Date()
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline, client.isRunning {
+            for event in client.poll(timeoutMilliseconds: 20) {
+                switch event {
+                case .displayDamaged, .displayPrimary: quietSince = Date()
+                default: break
+                }
+            }
+            _ = client.session.takeDamage(of: display)
+            if client.session.primarySurface(of: display) != nil, Date().timeIntervalSince(quietSince) >= settle {
+                return client.session.primarySurface(of: display)
+            }
+        }
+        return nil
+    }
+
+    func testSeaBIOSScreenEqualsQEMUScreendumpWithCompressionOff() throws {
+        let server = try LocalServer(arguments: ["--compression", "off"])
+        defer { server.stop() }
+        // SeaBIOS reaches "No bootable device" within a few seconds; then the VM is paused so that the
+        // blinking VGA cursor (on QEMU's virtual clock) cannot change the screen between the two pictures.
+        Thread.sleep(forTimeInterval: 4)
+        try qmp(server, #"{"execute":"stop"}"#)
+        let client = try SpiceClient(configuration: .init(host: "127.0.0.1", port: server.port))
+        client.start()
+        let surface = try XCTUnwrap(self.settle(client), "no settled primary surface")
+        let reference = try screendump(server)
+        XCTAssertEqual(surface.width, reference.width)
+        XCTAssertEqual(surface.height, reference.height)
+        XCTAssertEqual(differingPixels(surface, reference), 0, "the client's framebuffer differs from QEMU's screendump")
+        let stats = try XCTUnwrap(client.session.displayStatistics(of: ChannelID(.display)))
+        XCTAssertGreaterThan(stats.images[0] ?? 0, 0, "no BITMAP image was drawn: \(stats)")
+        XCTAssertEqual(stats.undecodedImages, [:], "the server sent images this test cannot check: \(stats)")
+        client.disconnect()
+    }
+
+    func testHeadlessScreenshotIsAPNGOfThePrimarySurface() throws {
+        let server = try LocalServer(arguments: ["--compression", "off"])
+        defer { server.stop() }
+        let path = NSTemporaryDirectory() + "shot-\(UUID().uuidString).png"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let run = try runHeadless(["127.0.0.1", String(server.port), "--screenshot", path, "--settle-ms", "150", "--seconds", "20", "--stats"])
+        XCTAssertEqual(run.termination, .exited(0), run.stderr + run.stdout)
+        let png = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        XCTAssertEqual(Array(png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        // IHDR width and height, big-endian, at bytes 16..<24.
+        let width = png[16..<20].reduce(0) { $0 << 8 | Int($1) }, height = png[20..<24].reduce(0) { $0 << 8 | Int($1) }
+        XCTAssertTrue(run.stdout.contains("screenshot: \(width)x\(height)"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("draws:"), "--stats printed no draw counts:\n\(run.stdout)")
+        XCTAssertTrue(run.stdout.contains("BITMAP×"), "--stats printed no image counts:\n\(run.stdout)")
+    }
+
+    func testConsoleGuestStaticCardEqualsQEMUScreendump() throws {
+        let server = try LocalServer(arguments: ["--compression", "off", "--guest", "linux-static", "--wait-ready", "90"])
+        defer { server.stop() }
+        let client = try SpiceClient(configuration: .init(host: "127.0.0.1", port: server.port))
+        client.start()
+        let surface = try XCTUnwrap(self.settle(client, settle: 1.0), "no settled primary surface")
+        let reference = try screendump(server)
+        XCTAssertEqual(surface.width, 1024)
+        XCTAssertEqual(surface.height, 768)
+        XCTAssertEqual(differingPixels(surface, reference), 0, "the client's framebuffer differs from QEMU's screendump")
+        client.disconnect()
+    }
+
+    func testConsoleGuestMovingTextMatchesBracketedScreendumps() throws {
+        let server = try LocalServer(arguments: ["--compression", "off", "--guest", "linux", "--wait-ready", "90"])
+        defer { server.stop() }
+        let client = try SpiceClient(configuration: .init(host: "127.0.0.1", port: server.port))
+        client.start()
+        XCTAssertNotNil(self.settle(client, settle: 0.1), "no primary surface")
+        var bracketed = 0, matched = 0
+        var first: [UInt8]?, last: [UInt8]?
+        for _ in 0..<12 where bracketed < 4 {
+            // Let the client catch up with what the guest drew, then take QEMU's picture on both
+            // sides of ours: only when those two agree was the screen still while ours was taken.
+            pump(client, seconds: 0.3)
+            let before = try screendump(server)
+            pump(client, seconds: 0.15)
+            let surface = try XCTUnwrap(client.session.primarySurface(of: ChannelID(.display)))
+            let after = try screendump(server)
+            guard before.rgb == after.rgb else { continue }
+            bracketed += 1
+            first = first ?? before.rgb
+            last = before.rgb
+            if differingPixels(surface, before) == 0 { matched += 1 } else {
+                XCTFail("bracketed round \(bracketed): \(differingPixels(surface, before) ?? -1) pixels differ")
+            }
+            pump(client, seconds: 0.4)
+        }
+        XCTAssertGreaterThanOrEqual(bracketed, 2, "the screen never held still between two screendumps")
+        XCTAssertEqual(matched, bracketed)
+        XCTAssertNotEqual(first, last, "the guest's text did not move during the test")
+        client.disconnect()
+    }
+}
