@@ -208,9 +208,54 @@ extension Session {
             let touched = surface.alphaBlend(from: source, sourceArea: context.rect(draw.srcArea), to: box, clip: try context.clip(draw.base.clip, on: surface),
                                alpha: draw.alpha, sourceHasAlpha: draw.alphaFlags & 2 != 0, scaleMode: .interpolate)
             context.damage(draw.base.surfaceID, touched)
-        case .drawStroke, .drawText, .drawComposite:
-            // Not drawn yet: no Linux guest sends these (see ARCHITECTURE.md); counted and reported.
-            actions.append(.event(.ignored(channel, type: type, reason: "this draw command is not rendered yet")))
+        case .drawStroke(let draw):
+            let surface = try context.surface(draw.base.surfaceID, "surface_id")
+            let box = try context.box(draw.base, on: surface)
+            let path = draw.path.segments.map { segment in
+                SpiceCanvas.PathSegment(flags: .init(rawValue: segment.flags),
+                                        points: segment.points.map { CanvasPointFixed(x: $0.x, y: $0.y) })
+            }
+            let style = draw.attr.flags & LineFlags.styled != 0
+                ? LineStyle(segments: draw.attr.style, startsWithGap: draw.attr.flags & LineFlags.startWithGap != 0) : nil
+            let touched = surface.stroke(path: path, box: box, clip: try context.clip(draw.base.clip, on: surface),
+                                         brush: try context.brush(draw.brush, for: surface),
+                                         foreMode: SpiceCanvas.Ropd(rawValue: draw.foreMode), style: style)
+            context.damage(draw.base.surfaceID, touched)
+        case .drawText(let draw):
+            let surface = try context.surface(draw.base.surfaceID, "surface_id")
+            let box = try context.box(draw.base, on: surface)
+            guard let depth = draw.string.bitsPerPixel else {
+                throw context.error(.badValue, "str", "glyphs must have exactly one of the A1, A4 and A8 depths")
+            }
+            let glyphs = draw.string.glyphs.map { glyph in
+                SpiceCanvas.RasterGlyph(renderPosition: CanvasPoint(x: Int(glyph.renderPos.x), y: Int(glyph.renderPos.y)),
+                                        glyphOrigin: CanvasPoint(x: Int(glyph.glyphOrigin.x), y: Int(glyph.glyphOrigin.y)),
+                                        width: Int(glyph.width), height: Int(glyph.height), data: Array(glyph.data))
+            }
+            let touched = surface.text(box, clip: try context.clip(draw.base.clip, on: surface), glyphs: glyphs, bitsPerPixel: depth,
+                                       topDown: draw.string.flags & StringFlags.rasterTopDown != 0,
+                                       foreBrush: try context.brush(draw.foreBrush, for: surface),
+                                       backBrush: try context.brush(draw.backBrush, for: surface), backArea: context.rect(draw.backArea),
+                                       foreMode: SpiceCanvas.Ropd(rawValue: draw.foreMode), backMode: SpiceCanvas.Ropd(rawValue: draw.backMode))
+            context.damage(draw.base.surfaceID, touched)
+        case .drawComposite(let draw):
+            // COMPOSITE and A8_SURFACE are not advertised (transforms and filters are not rendered),
+            // so a server should not send this; one that does gets it drawn without transforms.
+            guard draw.srcTransform == nil, draw.maskTransform == nil,
+                  let op = CompositeOperator(rawValue: UInt8(draw.flags & CompositeFlags.operatorMask)) else {
+                actions.append(.event(.ignored(channel, type: type, reason: "composite with a transform or unknown operator")))
+                return
+            }
+            let surface = try context.surface(draw.base.surfaceID, "surface_id")
+            let box = try context.box(draw.base, on: surface)
+            guard let source = try context.image(draw.src, target: surface, "src_bitmap") else { return }
+            let mask = try draw.mask.flatMap { (ref) throws(SpiceWireError) -> Surface? in try context.image(ref, target: nil, "mask_bitmap") }
+            let touched = surface.composite(op, source: source, sourceOrigin: CanvasPoint(x: Int(draw.srcOrigin.x), y: Int(draw.srcOrigin.y)),
+                                            mask: mask, maskOrigin: CanvasPoint(x: Int(draw.maskOrigin.x), y: Int(draw.maskOrigin.y)),
+                                            to: box, clip: try context.clip(draw.base.clip, on: surface),
+                                            sourceOpaque: draw.flags & CompositeFlags.sourceOpaque != 0,
+                                            destinationOpaque: draw.flags & CompositeFlags.destOpaque != 0)
+            context.damage(draw.base.surfaceID, touched)
         case .streamCreate, .streamData, .streamDataSized, .streamClip, .streamDestroy, .streamDestroyAll, .streamActivateReport:
             // Video streams are not advertised (no codec capability), so servers should not send them.
             actions.append(.event(.ignored(channel, type: type, reason: "video streams are not supported yet")))
