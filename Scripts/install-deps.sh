@@ -21,6 +21,10 @@
 #                         statically linked, so it runs alone in the initramfs) and
 #                         its depmod applet (the kernel .deb ships no modules.dep)
 #   cpio                  packing the guest initramfs (newc format)
+#   debootstrap           the X desktop test guest's root filesystem
+#                         (Scripts/build-xguest.sh: a Debian bookworm minbase tree)
+#   e2fsprogs             mkfs.ext4 -d, which packs that tree into a disk image
+#                         without root mounts or loop devices
 #
 # Output: one short line per action; apt's own output goes to a log file in
 # ${TMPDIR:-/tmp} and only its tail is shown if apt fails.
@@ -42,6 +46,8 @@ PACKAGES=(
     procps
     busybox-static
     cpio
+    debootstrap
+    e2fsprogs
 )
 
 SWIFT_FALLBACK=/opt/swift/usr/bin/swift
