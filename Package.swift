@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "SpiceClient", dependencies: ["SpiceSession", "SpiceWire", "SpiceCanvas", "COpenSSL"]),
 
         // MARK: - Tools (Foundation and package dependencies allowed here).
-        .target(name: "SpiceToolSupport", dependencies: ["SpiceClient"]),
+        .target(name: "SpiceToolSupport", dependencies: ["SpiceClient", "SpiceSession", "SpiceWire"]),
         .executableTarget(name: "spice-headless", dependencies: [
             "SpiceClient", "SpiceSession", "SpiceWire", "SpiceCanvas", "SpiceCodecs", "SpiceToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -42,7 +42,7 @@ let package = Package(
         // MARK: - Tests.
         .testTarget(name: "SpiceWireTests", dependencies: ["SpiceWire"]),
         .testTarget(name: "SpiceCanvasTests", dependencies: ["SpiceCanvas"]),
-        .testTarget(name: "SpiceSessionTests", dependencies: ["SpiceSession", "SpiceWire"]),
+        .testTarget(name: "SpiceSessionTests", dependencies: ["SpiceSession", "SpiceWire", "SpiceCanvas"]),
         // The codec tests call the C libraries directly to produce compressed input for the bridges.
         .testTarget(name: "SpiceCodecsTests", dependencies: ["SpiceCodecs", "SpiceCanvas", "CTurboJPEG", "COpus", "CLZ4", "CZlib"]),
         .testTarget(name: "SpiceClientTests", dependencies: ["SpiceClient", "SpiceSession", "SpiceWire", "COpenSSL"]),

@@ -123,3 +123,32 @@ public final class Surface {
     /// The first byte of row `y`.
     @inlinable public func row(_ y: Int) -> UnsafeMutableRawPointer { self.pixels + y * self.stride }
 }
+
+extension Surface {
+    /// Rounds the colours in `rect` to what a 16-bit surface can hold, for surfaces created as
+    /// 16_555 or 16_565: they are stored widened to 32 bits, so after a draw the channels are cut back
+    /// to 5 (or 6) bits and widened again by repeating the high bits, exactly as colours converted on
+    /// the way in are. Idempotent, and a no-op for other formats.
+    public func quantizeToStoredDepth(_ rect: CanvasRect) {
+        let greenBits: UInt32
+        switch self.format {
+        case .rgb555: greenBits = 5
+        case .rgb565: greenBits = 6
+        case .xrgb32, .argb32, .a8, .a1: return
+        }
+        let area = rect.intersection(self.bounds)
+        guard !area.isEmpty else { return }
+        @inline(__always) func widen(_ c: UInt32, bits: UInt32) -> UInt32 {
+            let kept = c & (0xFF << (8 - bits) & 0xFF)
+            return kept | kept >> bits
+        }
+        for y in area.top..<area.bottom {
+            let row = self.row(y).assumingMemoryBound(to: UInt32.self)
+            for x in area.left..<area.right {
+                let v = UInt32(littleEndian: row[x])
+                let r = widen(v & 0xFF, bits: 5), g = widen((v >> 8) & 0xFF, bits: greenBits), b = widen((v >> 16) & 0xFF, bits: 5)
+                row[x] = (r | g << 8 | b << 16 | 0xFF00_0000).littleEndian
+            }
+        }
+    }
+}

@@ -120,7 +120,12 @@ extension Session {
             display.marked = true
             actions.append(.event(.displayMarked(channel)))
         case .reset:
+            // The primary surface is cleared and must be drawn (and marked) again.
             display.palettes.removeAll()
+            display.marked = false
+            if let id = display.primaryID, let primary = display.surfaces[id] {
+                context.damage(id, primary.blackness(primary.bounds))
+            }
         case .mode(let width, let height, _):
             // Servers from before surfaces describe the primary this way; it becomes surface 0.
             try context.createSurface(SurfaceCreate(surfaceID: 0, width: width, height: height, format: 32, flags: 1),
@@ -341,8 +346,10 @@ struct DrawContext {
                                 inverted: mask.flags & 1 != 0)
     }
 
-    /// Marks `box` of surface `id` as drawn; only the primary surface's damage reaches the application.
+    /// Finishes a draw on surface `id` that touched `box`: 16-bit surfaces are cut back to their
+    /// depth, and the primary surface's damage is recorded for the application.
     func damage(_ id: UInt32, _ box: CanvasRect) {
+        self.display.surfaces[id]?.quantizeToStoredDepth(box)
         guard id == self.display.primaryID else { return }
         self.display.damage.add(box)
     }
@@ -432,10 +439,23 @@ struct DrawContext {
         guard self.display.surfaces.count < DisplayLimits.maxSurfaces else {
             throw self.error(.overLimit, "surface_id", "more than \(DisplayLimits.maxSurfaces) surfaces")
         }
+        guard create.width > 0 else { throw self.error(.badValue, "width", "a surface cannot be 0 pixels wide") }
+        guard create.height > 0 else { throw self.error(.badValue, "height", "a surface cannot be 0 pixels high") }
+        guard create.width <= CanvasLimits.maxSurfaceDimension else {
+            throw self.error(.overLimit, "width", "width \(create.width) is over the limit of \(CanvasLimits.maxSurfaceDimension)")
+        }
+        guard create.height <= CanvasLimits.maxSurfaceDimension else {
+            throw self.error(.overLimit, "height", "height \(create.height) is over the limit of \(CanvasLimits.maxSurfaceDimension)")
+        }
         let pixels = Int(create.width) * Int(create.height)
-        guard self.display.surfacePixels + pixels <= DisplayLimits.maxTotalSurfacePixels,
-              let surface = Surface(width: Int(create.width), height: Int(create.height), format: format) else {
-            throw self.error(.overLimit, "width", "a \(create.width)x\(create.height) surface is over the limits")
+        guard pixels <= CanvasLimits.maxSurfacePixels else {
+            throw self.error(.overLimit, "height", "a \(create.width)x\(create.height) surface is over the limit of \(CanvasLimits.maxSurfacePixels) pixels")
+        }
+        guard self.display.surfacePixels + pixels <= DisplayLimits.maxTotalSurfacePixels else {
+            throw self.error(.overLimit, "width", "surfaces would total \(self.display.surfacePixels + pixels) pixels, over the limit of \(DisplayLimits.maxTotalSurfacePixels)")
+        }
+        guard let surface = Surface(width: Int(create.width), height: Int(create.height), format: format) else {
+            throw self.error(.overLimit, "width", "a \(create.width)x\(create.height) surface cannot be created")
         }
         self.display.surfaces[create.surfaceID] = surface
         self.display.surfacePixels += pixels

@@ -152,6 +152,8 @@ final class ServerChannel {
 
     func main(_ message: MainServerMessage) -> [UInt8] { self.message(type: message.type, body: message.encode()) }
 
+    func display(_ message: DisplayServerMessage) -> [UInt8] { self.message(type: message.type, body: message.encode()) }
+
     /// A full-header message whose header's `sub_list` points at a list of `subMessages` placed after
     /// `body`.
     func message(type: UInt16, body: [UInt8], subMessages: [BaseServerMessage]) -> [UInt8] {
@@ -407,6 +409,10 @@ final class FakeServer {
 
     @discardableResult
     func disconnect() -> Step { self.route(self.session.disconnect(now: self.now)) }
+
+    /// Routes what a session call made outside these helpers returned (an input call, for example).
+    @discardableResult
+    func perform(_ actions: [SessionAction]) -> Step { self.route(actions) }
 
     // MARK: Scripts
 
