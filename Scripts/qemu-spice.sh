@@ -12,6 +12,13 @@
 #    (the exact-compare target). It echoes every input event it receives, and
 #    keyboard LED changes, to the serial log as "SPICETEST ..." lines (the
 #    protocol is described at the top of build-guest.sh).
+#  * xdesktop / xdesktop-light / xdesktop-static: a Debian bookworm X11 desktop
+#    (Xorg on the QXL X driver, twm, X clients, spice-vdagent) built (and
+#    cached) by Scripts/build-xguest.sh, booted from a virtio disk with
+#    snapshot=on. It sends DRAW_FILL/DRAW_COPY/COPY_BITS, FROM_CACHE images,
+#    ALPHA cursors; the agent gives clipboard and resize. It has a root shell
+#    on its second serial port (the guest-shell subcommand) and echoes input
+#    events to the serial log like the linux guest.
 # QEMU runs under TCG (no KVM on the CI machines). See
 # shared/reference/qemu-spice-server-notes.md for the measured behaviour.
 #
@@ -45,12 +52,14 @@ usage() {
 Usage:
   $PROG start [--port N] [--password PW | --password-file F] [--no-audio]
               [--compression MODE] [--rundir DIR]
-              [--guest none|linux|linux-static] [--no-tablet]
+              [--guest none|linux|linux-static|xdesktop|xdesktop-light|xdesktop-static]
+              [--no-tablet] [--no-agent]
               [--wait-ready SECONDS] [--guest-append 'K=V ...']
               [-- EXTRA QEMU ARGS...]
   $PROG stop PID
   $PROG qmp SOCKET JSON
   $PROG screendump SOCKET FILE
+  $PROG guest-shell [--timeout S] SOCKET 'COMMAND'
   $PROG --help
 
 start   Start QEMU with a SPICE server bound to 127.0.0.1 only, wait until the
@@ -60,6 +69,10 @@ start   Start QEMU with a SPICE server bound to 127.0.0.1 only, wait until the
             RUNDIR=<run directory>
             QMP=<RUNDIR>/qmp.sock
             SERIAL=<RUNDIR>/serial.log
+            SHELL=<RUNDIR>/guest-shell.sock        (xdesktop guests only;
+            GUEST_SHELL=<RUNDIR>/guest-shell.sock   the same path under a name
+                                                   that does not clobber \$SHELL
+                                                   when the output is eval'ed)
         e.g.  eval "\$($PROG start)"
   --port N            SPICE port (default: random free port in $PORT_MIN-$PORT_MAX;
                       retried up to $MAX_PORT_RETRIES times if another process grabs it)
@@ -79,15 +92,34 @@ start   Start QEMU with a SPICE server bound to 127.0.0.1 only, wait until the
                       (downloads the kernel .deb with apt-get, ~70 MB; ~12 s).
   --guest linux-static  same guest showing a fixed test card, cursor hidden:
                       the screen never changes (exact screenshot compares)
+  --guest xdesktop    X11 desktop (1024x768) on the QXL X driver, twm and
+                      busy clients (scrolling xterms, clocks, moving window,
+                      root colour and cursor shape cycling). -m 1024, the
+                      image from Scripts/build-xguest.sh (cached in
+                      \${SPICE_XGUEST_CACHE:-~/.cache/spice-test-xguest}; first
+                      build needs root and the Debian mirror, ~1-2 min, ~190 MB
+                      download) on a virtio disk with snapshot=on (never
+                      modified; several QEMUs can share it), spice-vdagent over
+                      virtio-serial, and a root shell on the second serial port
+                      (see guest-shell). Boot to DESKTOP READY under TCG:
+                      ~25 s on an idle 2-core machine, 35-50 s when busy.
+  --guest xdesktop-light   same desktop with fewer clients and changes
+  --guest xdesktop-static  fixed xterm test card + xlogo: nothing changes
+                      unless input arrives (exact screenshot compares)
   --no-tablet         no USB tablet (-usb -device usb-tablet dropped): the
                       server offers only server mouse mode (relative, PS/2)
+  --no-agent          xdesktop guests: no virtio-serial/spicevmc agent port
+                      (with --no-tablet: server mouse mode in X)
   --wait-ready S      linux guests: wait (at most S seconds from QEMU start)
                       until the guest prints "SPICETEST READY" on SERIAL, i.e.
-                      console drawn and all input devices watched; on timeout
-                      print the tail of SERIAL, stop QEMU and exit 1. Ignored
-                      for --guest none.
+                      console drawn and all input devices watched; xdesktop
+                      guests: until "SPICETEST DESKTOP READY" (X up, clients
+                      mapped, activity running). On timeout print the tail of
+                      SERIAL, stop QEMU and exit 1. Ignored for --guest none.
   --guest-append STR  extra guest kernel parameters, e.g. 'spicetest.audio=1'
-                      (AC97 tone every 5 s) or 'spicetest.interval=2'
+                      (AC97 tone every 5 s) or 'spicetest.interval=2';
+                      xdesktop: 'spicetest.interval=S', 'spicetest.res=WxH',
+                      'spicetest.agent=0' (see Scripts/build-xguest.sh)
   -- ARGS...          appended verbatim to the QEMU command line
 
 stop    SIGTERM the QEMU process PID, wait up to ${STOP_GRACE_S}s, then SIGKILL.
@@ -104,8 +136,17 @@ screendump  Save the guest screen as seen by QEMU to FILE with QMP screendump:
         never holds a partial image. Prints nothing on success.
         e.g.  $PROG screendump "\$QMP" /tmp/screen.ppm
 
+guest-shell  xdesktop guests: run COMMAND (sh syntax, may span lines) in the
+        guest's root shell on its second serial port and print its output
+        (stdout and stderr together). Exit status: the command's, or 124 if no
+        end marker came within --timeout seconds (default 30). One command at
+        a time per guest; stdin is /dev/null, so background or bound
+        (timeout N ...) anything that waits, e.g. 'xclip -i'. DISPLAY=:0 is set.
+        e.g.  $PROG guest-shell "\$SHELL" 'xrandr | head -3'
+
 Environment: QEMU=/path/to/qemu-system-x86_64 overrides the QEMU binary;
-             SPICE_GUEST_CACHE=DIR is where the linux guest is built/cached.
+             SPICE_GUEST_CACHE=DIR is where the linux guest is built/cached;
+             SPICE_XGUEST_CACHE=DIR is where the X desktop guest is built/cached.
 Exit codes: 0 ok, 1 failure (QEMU did not start / could not be stopped),
             2 usage error or refused stop.
 EOF
@@ -233,7 +274,8 @@ cmd_qmp() {
         use strict; use warnings;
         my ($path, $cmd) = @ARGV;
         $SIG{ALRM} = sub { die "timeout waiting for QMP\n" };
-        alarm 10;
+        # A TCG guest busy on its vCPU can keep QEMU from answering for a while on a loaded machine.
+        alarm($ENV{QMP_TIMEOUT} || 30);
         my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Peer => $path)
             or die "connect $path: $!\n";
         # Read lines until a reply ("return" or "error"); skip asynchronous
@@ -297,15 +339,85 @@ cmd_screendump() {
         die "QMP screendump failed: ${reply:-no reply}"
     fi
     # QEMU answers after writing, but do not rely on it: wait for a whole file.
-    deadline=$(($(now_ms) + 10000))
+    deadline=$(($(now_ms) + ${QMP_TIMEOUT:-30} * 1000))
     until { [[ "$format" == ppm ]] && ppm_complete "$tmp"; } || { [[ "$format" == png ]] && png_complete "$tmp"; }; do
         if (($(now_ms) >= deadline)); then
             rm -f "$tmp"
-            die "screendump file $tmp incomplete after 10 s"
+            die "screendump file $tmp incomplete after ${QMP_TIMEOUT:-30} s"
         fi
         sleep "$POLL_S"
     done
     mv -f "$tmp" "$dir/$base"
+}
+
+# ---------------------------------------------------------------- guest-shell
+
+# The X desktop guest runs a root dash on ttyS1, reading the raw, non-echoing
+# serial line (no prompt). QEMU connects ttyS1 to RUNDIR/guest-shell.sock.
+# Framing: the command goes into a file through a quoted here-document (so
+# its quoting and syntax errors stay inside a child sh, and nothing can make
+# the guest shell wait for more input), then begin/end markers carrying a
+# random token are printed around its run. The markers are printed with
+# printf '%s_%s', so their text never appears literally in what is sent: an
+# echoing tty could not fake them, and stale output of an earlier command that
+# timed out (different token) is skipped.
+cmd_guest_shell() {
+    local timeout=30
+    while (($#)); do
+        case "$1" in
+            --timeout) (($# >= 2)) || die "--timeout needs a value" 2
+                       [[ "$2" =~ ^[0-9]+$ ]] && ((10#$2 > 0)) || die "--timeout needs whole seconds > 0, not '$2'" 2
+                       timeout=$((10#$2)); shift 2 ;;
+            --)        shift; break ;;
+            -*)        die "unknown guest-shell option: '$1'" 2 ;;
+            *)         break ;;
+        esac
+    done
+    (($# == 2)) || die "usage: $PROG guest-shell [--timeout S] SOCKET 'COMMAND'" 2
+    [[ -S "$1" ]] || die "not a unix socket: $1" 2
+    perl -MIO::Socket::UNIX -e '
+        use strict; use warnings;
+        my ($path, $cmd, $timeout) = @ARGV;
+        my $token = sprintf("%d%06x%06x", $$, time() & 0xffffff, int(rand(0x1000000)));
+        $SIG{ALRM} = sub { die "TIMEOUT\n" };
+        my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Peer => $path)
+            or die "connect $path: $!\n";
+        $cmd .= "\n" unless $cmd =~ /\n\z/;
+        my $file = "/tmp/.spicetest-cmd.$token";
+        my $send = "\n"
+            . "cat >$file <<\x27__SPT_EOF_$token\x27\n${cmd}__SPT_EOF_$token\n"
+            . "printf \x27%s_%s\\n\x27 __SPT_BEGIN $token; "
+            . "sh $file </dev/null 2>&1; "
+            . "printf \x27\\n%s_%s_rc=%s\\n\x27 __SPT_END $token \$?; rm -f $file\n";
+        my ($buf, $rc, $out) = ("", undef, undef);
+        eval {
+            alarm $timeout;
+            $s->autoflush(1);
+            print $s $send or die "write $path: $!\n";
+            while (1) {
+                my $n = sysread($s, $buf, 65536, length $buf);
+                die "the guest shell socket closed\n" unless $n;
+                if ($buf =~ /__SPT_BEGIN_\Q$token\E\n(.*?)\n__SPT_END_\Q$token\E_rc=(\d+)\n/s) {
+                    ($out, $rc) = ($1, $2);
+                    last;
+                }
+            }
+            alarm 0;
+        };
+        if ($@) {
+            alarm 0;
+            # Show what the command printed so far, if it started at all.
+            if ($buf =~ /__SPT_BEGIN_\Q$token\E\n(.*)\z/s) { print $1; }
+            if ($@ eq "TIMEOUT\n") {
+                print STDERR "qemu-spice.sh: guest-shell: no end marker within ${timeout}s (command still running,"
+                    . " guest not booted yet, or another guest-shell is connected)\n";
+                exit 124;
+            }
+            die $@;
+        }
+        print $out;
+        exit($rc > 255 ? 255 : $rc);
+    ' "$1" "$2" "$timeout"
 }
 
 # ---------------------------------------------------------------- start
@@ -322,7 +434,7 @@ show_log_tail() {
 
 cmd_start() {
     local port="" password="" password_file="" have_password=0 audio=1
-    local compression="" rundir="" guest=none tablet=1 wait_ready="" guest_append=""
+    local compression="" rundir="" guest=none tablet=1 agent=1 wait_ready="" guest_append=""
     local -a extra=()
 
     while (($#)); do
@@ -342,6 +454,7 @@ cmd_start() {
             --guest)         (($# >= 2)) || die "--guest needs a value" 2
                              guest=$2; shift 2 ;;
             --no-tablet)     tablet=0; shift ;;
+            --no-agent)      agent=0; shift ;;
             --wait-ready)    (($# >= 2)) || die "--wait-ready needs a value" 2
                              [[ "$2" =~ ^[0-9]+$ ]] && ((10#$2 > 0)) \
                                  || die "--wait-ready needs a whole number of seconds > 0, not '$2'" 2
@@ -354,12 +467,15 @@ cmd_start() {
         esac
     done
 
+    local xdesktop=0
     case "$guest" in
         none|linux|linux-static) ;;
-        *) die "unsupported --guest '$guest' (none, linux or linux-static)" 2 ;;
+        xdesktop|xdesktop-light|xdesktop-static) xdesktop=1 ;;
+        *) die "unsupported --guest '$guest' (none, linux, linux-static, xdesktop, xdesktop-light or xdesktop-static)" 2 ;;
     esac
+    ((agent == 1 || xdesktop == 1)) || die "--no-agent needs an xdesktop guest (the others have no agent port)" 2
     if [[ "$guest" == none ]]; then
-        [[ -z "$guest_append" ]] || die "--guest-append needs --guest linux or linux-static" 2
+        [[ -z "$guest_append" ]] || die "--guest-append needs a linux or xdesktop guest" 2
         [[ -z "$wait_ready" ]] || log "--wait-ready ignored: --guest none has no READY marker"
         wait_ready=""
     fi
@@ -384,7 +500,43 @@ cmd_start() {
     # Linux guest: build it, or reuse the cached build (< 1 s). Its output is
     # KERNEL=/INITRD=/KVER= lines; its diagnostics go to our stderr.
     local -a guest_args=()
-    if [[ "$guest" != none ]]; then
+    local memory=256 ready_marker="SPICETEST READY" shell_sock=""
+    if ((xdesktop)); then
+        # X desktop guest: ext4 image + kernel + initrd from build-xguest.sh
+        # (< 0.1 s when cached). Prints IMAGE=/KERNEL=/INITRD=/KVER= lines.
+        local build_out IMAGE="" KERNEL="" INITRD="" KVER=""
+        build_out=$("$SCRIPT_DIR/build-xguest.sh") || die "building the X desktop guest failed (Scripts/build-xguest.sh)"
+        eval "$build_out"
+        [[ -s "$IMAGE" && -s "$KERNEL" && -s "$INITRD" ]] \
+            || die "build-xguest.sh printed no usable IMAGE/KERNEL/INITRD: $build_out"
+        # -drive and -initrd split their values at commas.
+        case "$IMAGE$INITRD" in *,*) die "X guest cache path must not contain a comma: $IMAGE" 2 ;; esac
+        local activity=full
+        case "$guest" in
+            xdesktop-light)  activity=light ;;
+            xdesktop-static) activity=static ;;
+        esac
+        memory=1024
+        ready_marker="SPICETEST DESKTOP READY"
+        local append="root=/dev/vda rw init=/sbin/spicetest-init console=ttyS0 fsck.mode=skip quiet"
+        append+=" spicetest.activity=$activity spicetest.interval=1"
+        ((agent == 1)) || append+=" spicetest.agent=0"
+        [[ -z "$guest_append" ]] || append+=" $guest_append"
+        # The disk is snapshot=on: guest writes go to a temporary overlay, so
+        # the image is never modified and QEMUs can share it. The guest's root
+        # shell is on its second serial port (added below, once RUNDIR is known).
+        guest_args=(
+            -drive "file=$IMAGE,if=virtio,format=raw,snapshot=on"
+            -kernel "$KERNEL" -initrd "$INITRD" -append "$append"
+        )
+        if ((agent == 1)); then
+            guest_args+=(
+                -device virtio-serial-pci
+                -chardev spicevmc,id=vdagent,debug=0,name=vdagent
+                -device virtserialport,chardev=vdagent,name=com.redhat.spice.0
+            )
+        fi
+    elif [[ "$guest" != none ]]; then
         local build_out KERNEL="" INITRD="" KVER=""
         build_out=$("$SCRIPT_DIR/build-guest.sh") || die "building the linux guest failed (Scripts/build-guest.sh)"
         eval "$build_out"
@@ -422,10 +574,18 @@ cmd_start() {
             die "$rundir is in use by a running QEMU (PID $old_pid)"
         fi
         # Leftovers from an earlier run would confuse the readiness checks.
-        rm -f "$rundir/qmp.sock" "$rundir/qemu.pid" "$rundir/serial.log"
+        rm -f "$rundir/qmp.sock" "$rundir/qemu.pid" "$rundir/serial.log" "$rundir/guest-shell.sock"
     fi
     rundir=$(cd "$rundir" && pwd -P)
     case "$rundir" in *,*) die "--rundir path must not contain a comma (QEMU option syntax)" 2 ;; esac
+    # xdesktop: ttyS1 = the guest's root shell. It must come after the
+    # serial.log -serial (QEMU numbers serial ports in command-line order).
+    local -a shell_args=()
+    if ((xdesktop)); then
+        shell_sock="$rundir/guest-shell.sock"
+        rm -f "$shell_sock"
+        shell_args=(-serial "unix:$shell_sock,server=on,wait=off")
+    fi
 
     local auth="disable-ticketing=on"
     local -a secret_args=()
@@ -448,12 +608,13 @@ cmd_start() {
         spice_opts="addr=127.0.0.1,ipv4=on,port=$port,$auth"
         [[ -z "$compression" ]] || spice_opts+=",image-compression=$compression"
         local -a cmd=(
-            "$QEMU" -name spice-test -machine pc,accel=tcg -m 256
+            "$QEMU" -name spice-test -machine pc,accel=tcg -m "$memory"
             -vga qxl -display none -nic none
             "${secret_args[@]}"
             -spice "$spice_opts"
             -qmp "unix:$rundir/qmp.sock,server=on,wait=off"
             -serial "file:$rundir/serial.log"
+            "${shell_args[@]}"
             -pidfile "$rundir/qemu.pid"
             "${audio_args[@]}"
             "${tablet_args[@]}"
@@ -527,7 +688,7 @@ cmd_start() {
 
     local serial="$rundir/serial.log"
     if [[ -n "$wait_ready" ]]; then
-        wait_guest_ready "$pid" "$serial" $((t0 + wait_ready * 1000)) "$t0" || {
+        wait_guest_ready "$pid" "$serial" $((t0 + wait_ready * 1000)) "$t0" "$ready_marker" || {
             show_log_tail "$serial"
             log "stopping QEMU (PID $pid); run directory kept for inspection: $rundir"
             terminate "$pid" || true
@@ -536,19 +697,21 @@ cmd_start() {
         }
     fi
     printf 'PID=%s\nPORT=%s\nRUNDIR=%q\nQMP=%q\nSERIAL=%q\n' "$pid" "$port" "$rundir" "$rundir/qmp.sock" "$serial"
+    [[ -z "$shell_sock" ]] || printf 'SHELL=%q\nGUEST_SHELL=%q\n' "$shell_sock" "$shell_sock"
 }
 
-# wait_guest_ready PID SERIAL DEADLINE_MS T0_MS: poll SERIAL for the guest's
-# "SPICETEST READY" line. Fails early if QEMU exits or the kernel panics.
+# wait_guest_ready PID SERIAL DEADLINE_MS T0_MS MARKER: poll SERIAL for the
+# guest's MARKER line ("SPICETEST READY", or "SPICETEST DESKTOP READY" for the
+# X desktop). Fails early if QEMU exits or the kernel panics.
 wait_guest_ready() {
-    local pid=$1 serial=$2 deadline=$3 t0=$4 line
+    local pid=$1 serial=$2 deadline=$3 t0=$4 marker=$5 line
     trap 'terminate "$pid" || true; exit 130' INT TERM HUP
     while :; do
-        line=$(grep -a -m 1 '^SPICETEST READY' "$serial" 2>/dev/null) || line=""
+        line=$(grep -a -m 1 "^$marker" "$serial" 2>/dev/null) || line=""
         if [[ -n "$line" ]]; then
             trap - INT TERM HUP
             log "guest ${line#SPICETEST } after $(($(now_ms) - t0)) ms"
-            grep -a '^SPICETEST \(QXL\|INPUT WARN\|MODULE FAIL\)' "$serial" | sed 's/^/    /' >&2 || true
+            grep -a '^SPICETEST \(QXL\|INPUT WARN\|MODULE FAIL\|X READY\|AGENT\|FAIL\)' "$serial" | sed 's/^/    /' >&2 || true
             return 0
         fi
         if ! proc_alive "$pid"; then
@@ -558,7 +721,7 @@ wait_guest_ready() {
             log "the guest kernel panicked"; break
         fi
         if (($(now_ms) >= deadline)); then
-            log "no 'SPICETEST READY' in $serial within the --wait-ready time"; break
+            log "no '$marker' in $serial within the --wait-ready time"; break
         fi
         sleep 0.1
     done
@@ -576,6 +739,7 @@ case "$sub" in
     stop)           cmd_stop "$@" ;;
     qmp)            cmd_qmp "$@" ;;
     screendump)     cmd_screendump "$@" ;;
+    guest-shell)    cmd_guest_shell "$@" ;;
     -h|--help|help) usage ;;
     *)              usage >&2; exit 2 ;;
 esac
