@@ -374,7 +374,26 @@ struct DrawContext {
             return try self.surface(id, "surface_id")
         case .bitmap(let bitmap):
             decoded = try self.decodeBitmap(bitmap, descriptor: descriptor, target: target, field)
-        case .quic, .lzRGB, .glzRGB, .jpeg, .zlibGlzRGB, .jpegAlpha, .lz4, .lzPalette:
+        case .lzRGB(let data):
+            decoded = try self.codec(field) { () throws(CodecError) in
+                try self.session.lzDecoder.decodeImage(data, palette: nil, width: Int(descriptor.width), height: Int(descriptor.height))
+            }
+        case .lzPalette(let flags, let paletteRef, let data):
+            let palette = try self.palette(paletteRef, flags: flags, field)
+            decoded = try self.codec(field) { () throws(CodecError) in
+                try self.session.lzDecoder.decodeImage(data, palette: palette, width: Int(descriptor.width), height: Int(descriptor.height))
+            }
+        case .glzRGB(let data):
+            decoded = try self.codec(field) { () throws(CodecError) in
+                try GLZ.decodeImage(data, palette: nil, width: Int(descriptor.width), height: Int(descriptor.height), window: self.session.glzWindow)
+            }
+        case .zlibGlzRGB(let glzSize, let data):
+            decoded = try self.codec(field) { () throws(CodecError) in
+                if self.session.zlibGLZDecoder == nil { self.session.zlibGLZDecoder = try ZlibGLZDecoder() }
+                return try self.session.zlibGLZDecoder!.decodeImage(glzSize: glzSize, data: data, palette: nil, width: Int(descriptor.width),
+                                                                    height: Int(descriptor.height), window: self.session.glzWindow)
+            }
+        case .quic, .jpeg, .jpegAlpha, .lz4:
             self.display.statistics.undecodedImages[descriptor.type, default: 0] += 1
             return nil
         }
@@ -387,29 +406,42 @@ struct DrawContext {
         return decoded
     }
 
+    /// Runs a decoder, turning its error into one that names this message and field.
+    private func codec(_ field: String, _ body: () throws(CodecError) -> Surface) throws(SpiceWireError) -> Surface {
+        do throws(CodecError) {
+            return try body()
+        } catch {
+            throw self.error(.badValue, field, "\(error)")
+        }
+    }
+
+    /// The palette a paletted image refers to, caching it when the image asks (`PAL_CACHE_ME`).
+    private func palette(_ ref: PaletteRef, flags: UInt8, _ field: String) throws(SpiceWireError) -> [UInt32] {
+        switch ref {
+        case .inline(let inline):
+            if flags & 1 != 0 { try self.cachePalette(inline, field) }
+            return inline.entries
+        case .cached(let id):
+            guard let cached = self.display.palettes[id] else {
+                throw self.error(.badValue, field, "palette \(id) was never cached")
+            }
+            return cached
+        }
+    }
+
+    private func cachePalette(_ palette: Palette, _ field: String) throws(SpiceWireError) {
+        guard self.display.palettes.count < DisplayLimits.maxCachedPalettes || self.display.palettes[palette.unique] != nil else {
+            throw self.error(.overLimit, field, "more than \(DisplayLimits.maxCachedPalettes) cached palettes")
+        }
+        self.display.palettes[palette.unique] = palette.entries
+    }
+
     private func decodeBitmap(_ bitmap: SpiceWire.Bitmap, descriptor: ImageDescriptor, target: Surface?, _ field: String) throws(SpiceWireError) -> Surface {
         guard let format = SpiceCodecs.Bitmap.Format(rawValue: bitmap.format) else {
             throw self.error(.badValue, field, "unknown bitmap format \(bitmap.format)")
         }
-        var palette: [UInt32]?
-        switch bitmap.palette {
-        case nil:
-            palette = nil
-        case .inline(let inline)?:
-            palette = inline.entries
-            // PAL_CACHE_ME = 1: keep the palette for later PAL_FROM_CACHE references.
-            if bitmap.flags & 1 != 0 {
-                guard self.display.palettes.count < DisplayLimits.maxCachedPalettes || self.display.palettes[inline.unique] != nil else {
-                    throw self.error(.overLimit, field, "more than \(DisplayLimits.maxCachedPalettes) cached palettes")
-                }
-                self.display.palettes[inline.unique] = inline.entries
-            }
-        case .cached(let id)?:
-            guard let cached = self.display.palettes[id] else {
-                throw self.error(.badValue, field, "palette \(id) was never cached")
-            }
-            palette = cached
-        }
+        // PAL_CACHE_ME = 1 in the bitmap's flags: keep the palette for later PAL_FROM_CACHE references.
+        let palette = try bitmap.palette.map { (ref) throws(SpiceWireError) in try self.palette(ref, flags: bitmap.flags, field) }
         let surfaceFormat: PixelFormat = format == .eightBitAlpha ? .a8 : (format == .rgba ? .argb32 : .xrgb32)
         guard let surface = Surface(width: Int(bitmap.width), height: Int(bitmap.height), format: surfaceFormat) else {
             throw self.error(.overLimit, field, "bitmap of \(bitmap.width)x\(bitmap.height) is over the surface limits")

@@ -1,3 +1,4 @@
+import SpiceCodecs
 import SpiceWire
 
 /// One SPICE session: the main channel and every channel it lists, as a pure state machine.
@@ -15,11 +16,18 @@ public final class Session {
         public var preferClientMouse: Bool
         /// How long a channel may take from connection to linked.
         public var linkTimeoutMilliseconds: UInt64
+        /// The image compression to ask the server for (`PREFERRED_COMPRESSION`, when the server lets
+        /// the client choose), or nil to leave the server's own setting. `SPICE_IMAGE_COMPRESSION_*`:
+        /// OFF=1, AUTO_GLZ=2, AUTO_LZ=3, QUIC=4, GLZ=5, LZ=6, LZ4=7. The default asks for GLZ, which
+        /// this client decodes; QUIC and LZ4 are not decoded yet.
+        public var preferredCompression: UInt8?
 
-        public init(password: Password = .none, preferClientMouse: Bool = true, linkTimeoutMilliseconds: UInt64 = 10_000) {
+        public init(password: Password = .none, preferClientMouse: Bool = true, linkTimeoutMilliseconds: UInt64 = 10_000,
+                    preferredCompression: UInt8? = 5) {
             self.password = password
             self.preferClientMouse = preferClientMouse
             self.linkTimeoutMilliseconds = linkTimeoutMilliseconds
+            self.preferredCompression = preferredCompression
         }
     }
 
@@ -46,6 +54,10 @@ public final class Session {
     public private(set) var ended = false
     /// Decoded images the server asked to keep, shared by every display channel.
     let imageCache = ImageCache()
+    /// SPICE's codecs, shared by every display channel (the GLZ window is one per session).
+    lazy var lzDecoder = LZDecoder()
+    lazy var glzWindow = GLZWindow(windowPixels: Int(Self.glzWindowPixels(ramHint: self.mainInit?.ramHint ?? 0)))
+    var zlibGLZDecoder: ZlibGLZDecoder?
     /// The latest time any input carried: what messages handled later (held by a wait) are stamped with.
     private var now: UInt64 = 0
 
@@ -156,7 +168,7 @@ public final class Session {
         return actions
     }
 
-    /// The earliest monotonic time at which `tick` has work to do (a link timeout), or nil for none.
+    /// The earliest monotonic time at which `tick` has work to do (a link timeout, a spaced input), or nil for none.
     public func nextDeadline() -> UInt64? {
         var earliest: UInt64?
         for state in self.channels.values {
@@ -168,10 +180,12 @@ public final class Session {
                 break
             }
         }
+        // Inputs spaced out for the guest's sake (Session+Inputs.swift).
+        if let inputs = self.inputsDeadline() { earliest = min(earliest ?? inputs, inputs) }
         return earliest
     }
 
-    /// Checks deadlines (link timeouts).
+    /// Checks deadlines (link timeouts) and sends inputs whose time has come.
     public func tick(now: UInt64) -> [SessionAction] {
         self.now = now
         var actions: [SessionAction] = []
@@ -187,6 +201,7 @@ public final class Session {
                 break
             }
         }
+        self.tickInputs(now: now, &actions)
         return actions
     }
 
@@ -196,7 +211,7 @@ public final class Session {
         var actions: [SessionAction] = []
         guard !self.ended else { return actions }
         // Nothing may stay pressed in the guest once this client is gone.
-        actions += self.releaseAllKeys()
+        actions += self.flushInputsForClose(now: now)
         for id in self.channelOrder.reversed() {
             guard var state = self.channels[id], !state.isClosed else { continue }
             if state.status == .linked {
@@ -258,10 +273,10 @@ public final class Session {
             var bytes: [UInt8] = []
             state.encoder?.append(type: message.type, body: message.encode(), to: &bytes)
             state.statistics.messagesSent += 1
-            // Until SPICE's own codecs land, ask for uncompressed images where the server lets the
-            // client choose (SPICE_IMAGE_COMPRESSION_OFF = 1).
-            if state.info?.channelCaps.contains(DisplayCapability.prefCompression) == true {
-                let preference = DisplayClientMessage.preferredCompression(1)
+            // Ask for a compression this client decodes, where the server lets the client choose.
+            if let wanted = self.configuration.preferredCompression,
+               state.info?.channelCaps.contains(DisplayCapability.prefCompression) == true {
+                let preference = DisplayClientMessage.preferredCompression(wanted)
                 state.encoder?.append(type: preference.type, body: preference.encode(), to: &bytes)
                 state.statistics.messagesSent += 1
             }
@@ -378,7 +393,7 @@ public final class Session {
         case .display:
             try self.handleDisplay(type: type, body: body, on: channel, now: now, &actions)
         case .inputs:
-            try self.handleInputs(type: type, body: body, on: channel, &actions)
+            try self.handleInputs(type: type, body: body, on: channel, now: now, &actions)
         case .cursor:
             try self.handleCursor(type: type, body: body, on: channel, &actions)
         default:

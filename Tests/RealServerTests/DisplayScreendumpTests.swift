@@ -35,8 +35,7 @@ final class DisplayScreendumpTests: XCTestCase {
         // blinking VGA cursor (on QEMU's virtual clock) cannot change the screen between the two pictures.
         Thread.sleep(forTimeInterval: 4)
         try qmp(server, #"{"execute":"stop"}"#)
-        let client = try SpiceClient(configuration: .init(host: "127.0.0.1", port: server.port))
-        client.start()
+        let client = try self.connectKeepingServerCompression(server)
         let surface = try XCTUnwrap(self.settle(client), "no settled primary surface")
         let reference = try screendump(server)
         XCTAssertEqual(surface.width, reference.width)
@@ -61,14 +60,13 @@ final class DisplayScreendumpTests: XCTestCase {
         let width = png[16..<20].reduce(0) { $0 << 8 | Int($1) }, height = png[20..<24].reduce(0) { $0 << 8 | Int($1) }
         XCTAssertTrue(run.stdout.contains("screenshot: \(width)x\(height)"), run.stdout)
         XCTAssertTrue(run.stdout.contains("draws:"), "--stats printed no draw counts:\n\(run.stdout)")
-        XCTAssertTrue(run.stdout.contains("BITMAP×"), "--stats printed no image counts:\n\(run.stdout)")
+        XCTAssertTrue(run.stdout.contains("images: ") && run.stdout.contains("_RGB×"), "--stats printed no image counts:\n\(run.stdout)")
     }
 
     func testConsoleGuestStaticCardEqualsQEMUScreendump() throws {
         let server = try LocalServer(arguments: ["--compression", "off", "--guest", "linux-static", "--wait-ready", "90"])
         defer { server.stop() }
-        let client = try SpiceClient(configuration: .init(host: "127.0.0.1", port: server.port))
-        client.start()
+        let client = try self.connectKeepingServerCompression(server)
         let surface = try XCTUnwrap(self.settle(client, settle: 1.0), "no settled primary surface")
         let reference = try screendump(server)
         XCTAssertEqual(surface.width, 1024)
@@ -77,34 +75,107 @@ final class DisplayScreendumpTests: XCTestCase {
         client.disconnect()
     }
 
-    func testConsoleGuestMovingTextMatchesBracketedScreendumps() throws {
-        let server = try LocalServer(arguments: ["--compression", "off", "--guest", "linux", "--wait-ready", "90"])
-        defer { server.stop() }
-        let client = try SpiceClient(configuration: .init(host: "127.0.0.1", port: server.port))
-        client.start()
-        XCTAssertNotNil(self.settle(client, settle: 0.1), "no primary surface")
-        var bracketed = 0, matched = 0
+    /// Takes QEMU's picture on both sides of the client's: only when those two agree was the screen
+    /// still while the client's was compared. Returns (bracketed rounds, first and last reference).
+    private func bracketedRounds(_ server: LocalServer, _ client: SpiceClient, wanted: Int, attempts: Int = 16,
+                                 file: StaticString = #filePath, line: UInt = #line) throws -> (Int, [UInt8]?, [UInt8]?) {
+        var bracketed = 0
         var first: [UInt8]?, last: [UInt8]?
-        for _ in 0..<12 where bracketed < 4 {
-            // Let the client catch up with what the guest drew, then take QEMU's picture on both
-            // sides of ours: only when those two agree was the screen still while ours was taken.
+        for _ in 0..<attempts where bracketed < wanted {
             pump(client, seconds: 0.3)
             let before = try screendump(server)
-            pump(client, seconds: 0.15)
-            let surface = try XCTUnwrap(client.session.primarySurface(of: ChannelID(.display)))
+            pump(client, seconds: 0.1)
+            let surface = try XCTUnwrap(client.session.primarySurface(of: ChannelID(.display)), file: file, line: line)
+            let differing = differingPixels(surface, before)
             let after = try screendump(server)
             guard before.rgb == after.rgb else { continue }
             bracketed += 1
             first = first ?? before.rgb
             last = before.rgb
-            if differingPixels(surface, before) == 0 { matched += 1 } else {
-                XCTFail("bracketed round \(bracketed): \(differingPixels(surface, before) ?? -1) pixels differ")
-            }
-            pump(client, seconds: 0.4)
+            XCTAssertEqual(differing, 0, "bracketed round \(bracketed): the framebuffer differs from QEMU's screendump", file: file, line: line)
         }
-        XCTAssertGreaterThanOrEqual(bracketed, 2, "the screen never held still between two screendumps")
-        XCTAssertEqual(matched, bracketed)
+        XCTAssertGreaterThanOrEqual(bracketed, 2, "the screen never held still between two screendumps", file: file, line: line)
+        return (bracketed, first, last)
+    }
+
+    func testConsoleGuestMovingTextMatchesBracketedScreendumps() throws {
+        let server = try LocalServer(arguments: ["--compression", "off", "--guest", "linux", "--wait-ready", "90"])
+        defer { server.stop() }
+        let client = try self.connectKeepingServerCompression(server)
+        XCTAssertNotNil(self.settle(client, settle: 0.1), "no primary surface")
+        let (_, first, last) = try self.bracketedRounds(server, client, wanted: 4)
         XCTAssertNotEqual(first, last, "the guest's text did not move during the test")
+        client.disconnect()
+    }
+
+    /// The server's own image compression, with the client asking for none of its own.
+    private func connectKeepingServerCompression(_ server: LocalServer) throws -> SpiceClient {
+        let client = try SpiceClient(configuration: .init(host: "127.0.0.1", port: server.port,
+                                                          session: .init(preferredCompression: nil)))
+        client.start()
+        return client
+    }
+
+    func testLZImagesDecodePixelExactOnTheConsoleGuest() throws {
+        let server = try LocalServer(arguments: ["--compression", "lz", "--guest", "linux-static", "--wait-ready", "90"])
+        defer { server.stop() }
+        let client = try self.connectKeepingServerCompression(server)
+        let surface = try XCTUnwrap(self.settle(client, settle: 1.0), "no settled primary surface")
+        XCTAssertEqual(differingPixels(surface, try screendump(server)), 0)
+        let stats = try XCTUnwrap(client.session.displayStatistics(of: ChannelID(.display)))
+        XCTAssertGreaterThan(stats.images[ImageType.lzRGB] ?? 0, 0, "no LZ_RGB image arrived: \(stats)")
+        XCTAssertEqual(stats.undecodedImages, [:])
+        client.disconnect()
+    }
+
+    func testGLZImagesDecodePixelExactOnTheLiveSeaBIOSScreen() throws {
+        // SeaBIOS's blinking VGA cursor makes QEMU send GLZ images (with references into earlier
+        // images of the dictionary window) four times a second.
+        let server = try LocalServer(arguments: ["--compression", "glz"])
+        defer { server.stop() }
+        Thread.sleep(forTimeInterval: 3)
+        let client = try self.connectKeepingServerCompression(server)
+        XCTAssertNotNil(self.settle(client, settle: 0.05), "no primary surface")
+        pump(client, seconds: 2)
+        _ = try self.bracketedRounds(server, client, wanted: 3)
+        let stats = try XCTUnwrap(client.session.displayStatistics(of: ChannelID(.display)))
+        XCTAssertGreaterThan(stats.images[ImageType.glzRGB] ?? 0, 4, "too few GLZ_RGB images arrived: \(stats)")
+        XCTAssertEqual(stats.undecodedImages, [:])
+        XCTAssertTrue(client.isRunning)
+        client.disconnect()
+    }
+
+    // MARK: - The X desktop guest: what users connect to
+
+    func testDesktopStaticScreenEqualsQEMUScreendump() throws {
+        let server = try LocalServer(arguments: ["--guest", "xdesktop-static", "--wait-ready", "240"])
+        defer { server.stop() }
+        let client = try SpiceClient(configuration: .init(host: "127.0.0.1", port: server.port))
+        client.start()
+        let surface = try XCTUnwrap(self.settle(client, settle: 1.5, within: 30), "no settled primary surface")
+        XCTAssertEqual(differingPixels(surface, try screendump(server)), 0)
+        let stats = try XCTUnwrap(client.session.displayStatistics(of: ChannelID(.display)))
+        XCTAssertEqual(stats.undecodedImages, [:])
+        client.disconnect()
+    }
+
+    func testDesktopActivityStaysPixelExactAfterSixtySeconds() throws {
+        let server = try LocalServer(arguments: ["--guest", "xdesktop", "--wait-ready", "240"])
+        defer { server.stop() }
+        let client = try SpiceClient(configuration: .init(host: "127.0.0.1", port: server.port))
+        client.start()
+        XCTAssertNotNil(self.settle(client, settle: 0.05, within: 30), "no primary surface")
+        // A minute of window moves, scrolling xterms, clocks, root colour changes and cursor shapes.
+        pump(client, seconds: 60)
+        XCTAssertTrue(client.isRunning, "the session did not survive the activity")
+        _ = try self.bracketedRounds(server, client, wanted: 2, attempts: 30)
+        let stats = try XCTUnwrap(client.session.displayStatistics(of: ChannelID(.display)))
+        let draws = stats.commands
+        XCTAssertGreaterThan(draws[DisplayServerMessage.ID.drawFill] ?? 0, 0, "no DRAW_FILL: \(stats)")
+        XCTAssertGreaterThan(draws[DisplayServerMessage.ID.drawCopy] ?? 0, 0, "no DRAW_COPY: \(stats)")
+        XCTAssertGreaterThan(draws[DisplayServerMessage.ID.copyBits] ?? 0, 0, "no COPY_BITS: \(stats)")
+        XCTAssertGreaterThan(stats.cacheHits, 0, "no FROM_CACHE image: \(stats)")
+        XCTAssertEqual(stats.undecodedImages, [:])
         client.disconnect()
     }
 }

@@ -99,7 +99,10 @@ func qmp(_ server: LocalServer, _ json: String) throws -> String {
 func screendump(_ server: LocalServer) throws -> PPMImage {
     let path = NSTemporaryDirectory() + "screendump-\(UUID().uuidString).ppm"
     defer { try? FileManager.default.removeItem(atPath: path) }
-    try qmp(server, #"{"execute":"screendump","arguments":{"filename":"\#(path)"}}"#)
+    // QEMU may write the file after the QMP command returns (qxl renders asynchronously); the script
+    // waits until the file is complete.
+    let result = try ChildProcess.run("/bin/bash", [try LocalServer.scriptPath(), "screendump", server.qmpSocket, path], timeout: 75)
+    guard result.termination == .exited(0) else { throw ToolError("screendump failed: \(result.stderr)") }
     return try PPMImage(path: path)
 }
 

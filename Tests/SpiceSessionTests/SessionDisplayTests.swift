@@ -542,13 +542,15 @@ final class SessionDisplayTests: XCTestCase {
 
     // MARK: What the client sends when the channel links
 
-    func testDisplayInitAndPreferredCompressionOffAreSentWhenTheServerOffersPrefCompression() {
+    func testDisplayInitAndThePreferredCompressionAreSentWhenTheServerOffersPrefCompression() {
         let script = DisplayScript(displayCaps: CapabilitySet([DisplayCapability.prefCompression]))
         XCTAssertEqual(script.server.server(script.display).frames.map(\.message), [
             .display(.`init`(pixmapCacheID: 1, pixmapCacheSize: 20_971_520, glzDictionaryID: 1,
                              glzWindowSize: Session.glzWindowPixels(ramHint: sampleInit.ramHint))),
-            .display(.preferredCompression(1)),
+            // The configured default: GLZ (5), which the client decodes.
+            .display(.preferredCompression(Session.Configuration().preferredCompression!)),
         ])
+        XCTAssertEqual(Session.Configuration().preferredCompression, 5)
         XCTAssertEqual(script.session.statistics(of: script.display)?.messagesSent, 2)
     }
 
