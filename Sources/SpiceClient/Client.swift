@@ -5,13 +5,12 @@ import Android
 #endif
 import SpiceSession
 import SpiceWire
-import Synchronization
 
 /// A SPICE client: the session state machine driven over real sockets by one poll loop.
 ///
 /// The application owns the thread: it calls `poll(timeoutMilliseconds:)` in a loop, which does all
-/// network I/O and returns what happened. `wake()` and `send(_:)` (inputs) may be called from any other
-/// thread; everything else belongs to the polling thread.
+/// network I/O and returns what happened. `wake()` and `inputs` (an `InputSender`, which is `Sendable`)
+/// may be used from any other thread; everything else belongs to the polling thread.
 public final class SpiceClient {
     /// Where to connect and how.
     public struct Configuration: Sendable {
@@ -38,8 +37,8 @@ public final class SpiceClient {
     private let wakePipe: WakePipe
     private var events: [SessionEvent] = []
     private var readBuffer: UnsafeMutableRawBufferPointer
-    /// Inputs queued by any thread (`send(_:)`), drained by `poll` (InputQueue.swift).
-    let inputQueue = Mutex(InputQueueState())
+    /// Queues inputs from any thread and wakes `poll`, which sends them (InputQueue.swift).
+    public let inputs: InputSender
 
     public init(configuration: Configuration, encryptor: any TicketEncryptor = OpenSSLTicketEncryptor()) throws(SpiceClientError) {
         guard configuration.session.password.bytes.count <= Limits.maxPasswordLength else {
@@ -51,10 +50,13 @@ public final class SpiceClient {
         self.configuration = configuration
         self.session = Session(configuration: configuration.session, encryptor: encryptor)
         self.wakePipe = try WakePipe()
+        self.inputs = InputSender(wakePipe: self.wakePipe)
         self.readBuffer = .allocate(byteCount: Self.readChunk, alignment: 16)
     }
 
     deinit {
+        // Threads that still hold `inputs` are told the session is gone from now on.
+        self.inputs.close()
         for connection in self.connections.values { connection.socket.close() }
         self.readBuffer.deallocate()
     }

@@ -40,41 +40,60 @@ public enum InputQueueLimits {
     /// Extra entries only releases (key up, button up, release all) may use, so that a release is
     /// accepted even when presses filled the queue: a full queue can never leave a key stuck down.
     public static let releaseReserve = 1024
+    /// Inputs handed to the session while it still holds this many waiting (spaced keys and clicks):
+    /// beyond it they stay in this queue, which is the one that refuses what it cannot hold.
+    static let sessionBacklog = 64
 }
 
 /// The inputs waiting for the poll loop, in order, with motion coalesced at the tail.
-struct InputQueue {
-    private(set) var events: [InputEvent] = []
+struct InputQueue: Sendable {
+    private var events: [InputEvent] = []
+    /// Index of the first event not taken yet; the array is compacted once half of it is taken.
+    private var head = 0
 
-    var count: Int { self.events.count }
+    var count: Int { self.events.count - self.head }
 
     /// Appends `event`, folding it into the last entry when both are motion (deltas summed, saturating)
     /// or both are positions on the same display (the newer wins). Returns false when there is no room:
     /// `maxQueuedInputs` entries for everything, plus `releaseReserve` for releases.
     mutating func push(_ event: InputEvent) -> Bool {
-        switch (self.events.last, event) {
-        case (.mouseMotion(let dx, let dy)?, .mouseMotion(let ndx, let ndy)):
-            self.events[self.events.count - 1] = .mouseMotion(dx: dx.addingSaturating(ndx), dy: dy.addingSaturating(ndy))
-            return true
-        case (.mousePosition(_, _, let display)?, .mousePosition(_, _, let newDisplay)) where display == newDisplay:
-            self.events[self.events.count - 1] = event
-            return true
-        default:
-            break
+        if self.count > 0 {
+            switch (self.events[self.events.count - 1], event) {
+            case (.mouseMotion(let dx, let dy), .mouseMotion(let ndx, let ndy)):
+                self.events[self.events.count - 1] = .mouseMotion(dx: dx.addingSaturating(ndx), dy: dy.addingSaturating(ndy))
+                return true
+            case (.mousePosition(_, _, let display), .mousePosition(_, _, let newDisplay)) where display == newDisplay:
+                self.events[self.events.count - 1] = event
+                return true
+            default:
+                break
+            }
         }
         let room = InputQueueLimits.maxQueuedInputs + (event.isRelease ? InputQueueLimits.releaseReserve : 0)
-        guard self.events.count < room else { return false }
+        guard self.count < room else { return false }
         self.events.append(event)
         return true
     }
 
-    /// Removes and returns every queued input.
-    mutating func takeAll() -> [InputEvent] {
-        defer { self.events.removeAll(keepingCapacity: true) }
-        return self.events
+    /// Removes and returns the oldest input.
+    mutating func popFirst() -> InputEvent? {
+        guard self.head < self.events.count else { return nil }
+        let event = self.events[self.head]
+        self.head += 1
+        if self.head == self.events.count {
+            self.events.removeAll(keepingCapacity: true)
+            self.head = 0
+        } else if self.head > 1024 && self.head * 2 > self.events.count {
+            self.events.removeFirst(self.head)
+            self.head = 0
+        }
+        return event
     }
 
-    mutating func removeAll() { self.events.removeAll() }
+    mutating func removeAll() {
+        self.events.removeAll()
+        self.head = 0
+    }
 }
 
 extension Int32 {
@@ -86,27 +105,35 @@ extension Int32 {
     }
 }
 
-// MARK: - The client's input calls
+// MARK: - The thread-safe sender
 
-extension SpiceClient {
-    /// Queues `input` for the guest and wakes the poll loop, which sends it (in order, with motion
-    /// pacing) once the inputs channel is linked. Safe from any thread.
+/// The thread-safe part of `SpiceClient` (`client.inputs`): queues inputs from any thread and wakes the
+/// poll loop, which sends them in order, with motion pacing, once the inputs channel is linked. Hand
+/// it to the threads that produce input (an Android UI thread, a JNI callback); everything else of the
+/// client stays on the polling thread.
+public final class InputSender: Sendable {
+    private let state = Mutex(InputQueueState())
+    private let wakePipe: WakePipe
+
+    init(wakePipe: WakePipe) { self.wakePipe = wakePipe }
+
+    /// Queues `input` and wakes the poll loop. Safe from any thread.
     ///
     /// When the queue is full (`InputQueueLimits`) the input is refused with `.inputQueueFull` rather
-    /// than dropped or made to wait: the caller may be the UI thread, which must not block, and a press
-    /// the application knows was refused cannot become a stuck key. Releases have a reserve of their own,
-    /// so the release of a press that was accepted is accepted too. After the session has ended,
-    /// inputs are refused with `.sessionEnded`.
+    /// than dropped or made to wait: the caller may be a UI thread, which must not block (and blocking
+    /// the polling thread itself would never end), and a press the application knows was refused cannot
+    /// become a stuck key. Releases have a reserve of their own, so the release of an accepted press is
+    /// accepted too. Once the session has ended, inputs are refused with `.sessionEnded`.
     public func send(_ input: InputEvent) throws(SpiceClientError) {
-        let accepted = self.inputQueue.withLock { queue -> Bool? in
-            guard !queue.closed else { return nil }
-            let pushed = queue.queue.push(input)
-            queue.highWater = max(queue.highWater, queue.queue.count)
+        let accepted = self.state.withLock { state -> Bool? in
+            guard !state.closed else { return nil }
+            let pushed = state.queue.push(input)
+            state.highWater = max(state.highWater, state.queue.count)
             return pushed
         }
         switch accepted {
         case true?:
-            self.wake()
+            self.wakePipe.wake()
         case false?:
             throw SpiceClientError(.inputQueueFull, "the input queue is full (\(InputQueueLimits.maxQueuedInputs) inputs wait for the poll loop); \(input) was not queued")
         case nil:
@@ -115,45 +142,62 @@ extension SpiceClient {
     }
 
     /// Inputs waiting for the poll loop now.
-    public var queuedInputCount: Int { self.inputQueue.withLock { $0.queue.count } }
+    public var queuedCount: Int { self.state.withLock { $0.queue.count } }
 
     /// The most inputs that ever waited at once, to show the queue stayed bounded.
-    public var maxQueuedInputCount: Int { self.inputQueue.withLock { $0.highWater } }
+    public var maxQueuedCount: Int { self.state.withLock { $0.highWater } }
 
-    /// Hands every queued input to the session once the inputs channel is linked; until then they wait.
-    /// Called by `poll` on the polling thread.
-    func drainInputs() {
-        if self.session.ended {
-            self.inputQueue.withLock { state in
-                state.closed = true
-                state.queue.removeAll()
-            }
-            return
-        }
-        guard self.session.inputsReady else { return }
-        let batch = self.inputQueue.withLock { $0.queue.takeAll() }
-        for input in batch {
-            let actions: [SessionAction]
-            switch input {
-            case .keyDown(let key): actions = self.session.keyDown(key)
-            case .keyUp(let key): actions = self.session.keyUp(key)
-            case .keyPressAndRelease(let key): actions = self.session.keyPressAndRelease(key)
-            case .keyboardLocks(let locks): actions = self.session.setKeyboardLocks(locks)
-            case .mousePosition(let x, let y, let display): actions = self.session.mousePosition(x: x, y: y, display: display)
-            case .mouseMotion(let dx, let dy): actions = self.session.mouseMotion(dx: dx, dy: dy)
-            case .mouseButton(let button, let pressed): actions = self.session.mouseButton(button, pressed: pressed)
-            case .mouseWheel(let clicks): actions = self.session.mouseWheel(clicks)
-            case .releaseAll: actions = self.session.releaseAllKeys()
-            }
-            self.perform(actions)
+    /// Removes and returns the oldest queued input (polling thread).
+    func popFirst() -> InputEvent? { self.state.withLock { $0.queue.popFirst() } }
+
+    /// Drops what waits and refuses everything from now on (the session has ended).
+    func close() {
+        self.state.withLock { state in
+            state.closed = true
+            state.queue.removeAll()
         }
     }
 }
 
 /// What the input mutex guards.
-struct InputQueueState {
+struct InputQueueState: Sendable {
     var queue = InputQueue()
     /// Set once the session has ended: nothing is accepted any more.
     var closed = false
     var highWater = 0
+}
+
+// MARK: - Draining on the polling thread
+
+extension SpiceClient {
+    /// Queues `input` (the same as `inputs.send(_:)`).
+    public func send(_ input: InputEvent) throws(SpiceClientError) { try self.inputs.send(input) }
+
+    /// Hands every queued input to the session once the inputs channel is linked; until then they wait.
+    /// Called by `poll` (and `disconnect`) on the polling thread.
+    func drainInputs() {
+        if self.session.ended {
+            self.inputs.close()
+            return
+        }
+        guard self.session.inputsReady else { return }
+        // The session spaces keys and clicks for the guest; what it cannot send yet it keeps. It is handed
+        // no more than a small backlog, so the bound that matters (and refuses inputs) is this queue's.
+        while self.session.inputsBacklog < InputQueueLimits.sessionBacklog, let input = self.inputs.popFirst() {
+            let now = monotonicMilliseconds()
+            let actions: [SessionAction]
+            switch input {
+            case .keyDown(let key): actions = self.session.keyDown(key, now: now)
+            case .keyUp(let key): actions = self.session.keyUp(key, now: now)
+            case .keyPressAndRelease(let key): actions = self.session.keyPressAndRelease(key, now: now)
+            case .keyboardLocks(let locks): actions = self.session.setKeyboardLocks(locks, now: now)
+            case .mousePosition(let x, let y, let display): actions = self.session.mousePosition(x: x, y: y, display: display, now: now)
+            case .mouseMotion(let dx, let dy): actions = self.session.mouseMotion(dx: dx, dy: dy, now: now)
+            case .mouseButton(let button, let pressed): actions = self.session.mouseButton(button, pressed: pressed, now: now)
+            case .mouseWheel(let clicks): actions = self.session.mouseWheel(clicks, now: now)
+            case .releaseAll: actions = self.session.releaseAllKeys(now: now)
+            }
+            self.perform(actions)
+        }
+    }
 }

@@ -110,7 +110,7 @@ final class TCPSocket {
 }
 
 /// A pipe that wakes the poll loop from another thread.
-final class WakePipe {
+final class WakePipe: Sendable {
     let readFD: Int32
     let writeFD: Int32
 

@@ -7,9 +7,13 @@ public enum Keymap {
     /// Linux evdev key code (`KEY_*` of `input-event-codes.h`) → set-1 scancode, from the "AT set1
     /// keycode" column of QEMU's keycodemapdb (`data/keymaps.csv` @22b8996, BSD-licensed data), with
     /// `0xE0`-prefixed codes written `0x100 | code`. Every evdev code keycodemapdb gives a set-1 code is
-    /// here. Two entries differ from the column: Hangeul and Hanja (`0xF2`, `0xF1` there) are make-only
-    /// keys whose byte carries the break bit, which QEMU's SPICE keyboard can only receive as `E0 72` and
-    /// `E0 71` (it turns `E0 xx` into its key number `0x80 | xx`, which is what keycodemapdb's value is).
+    /// here, with two changes and two omissions:
+    /// - Print Screen (`KEY_SYSRQ`) is `XTScancode.printScreen` and Pause (`KEY_PAUSE`) is
+    ///   `XTScancode.pause`: keycodemapdb lists the codes these keys send with Alt (`54`) and Ctrl
+    ///   (`E0 46`) held; without modifiers a PC keyboard sends the longer sequences those two send.
+    /// - Hangeul and Hanja (`KEY_HANGEUL` 122, `KEY_HANJA` 123; `F2` and `F1` there) are left out: they
+    ///   are make-only keys whose single byte has the break bit set, which `KEY_DOWN`/`KEY_UP` cannot
+    ///   carry, and QEMU 7.2 passes none of `F2`, `72`, `E0 72` on to a Linux guest (tried).
     public static let evdevToScancode: [(evdev: Int, scancode: UInt16)] = [
         (1, 0x001),  // KEY_ESC
         (2, 0x002),  // KEY_1
@@ -108,7 +112,7 @@ public enum Keymap {
         (96, 0x11c),  // KEY_KPENTER
         (97, 0x11d),  // KEY_RIGHTCTRL
         (98, 0x135),  // KEY_KPSLASH
-        (99, 0x054),  // KEY_SYSRQ
+        (99, 0x137),  // KEY_SYSRQ: XTScancode.printScreen (keycodemapdb 0x54, the Alt+SysRq code)
         (100, 0x138),  // KEY_RIGHTALT
         (101, 0x05b),  // KEY_LINEFEED
         (102, 0x147),  // KEY_HOME
@@ -128,11 +132,9 @@ public enum Keymap {
         (116, 0x15e),  // KEY_POWER
         (117, 0x059),  // KEY_KPEQUAL
         (118, 0x14e),  // KEY_KPPLUSMINUS
-        (119, 0x146),  // KEY_PAUSE
+        (119, 0x21d),  // KEY_PAUSE: XTScancode.pause (keycodemapdb 0xe046, the Ctrl+Break code)
         (120, 0x10b),  // KEY_SCALE
         (121, 0x07e),  // KEY_KPCOMMA
-        (122, 0x172),  // KEY_HANGEUL (keycodemapdb 0xf2)
-        (123, 0x171),  // KEY_HANJA (keycodemapdb 0xf1)
         (124, 0x07d),  // KEY_YEN
         (125, 0x15b),  // KEY_LEFTMETA
         (126, 0x15c),  // KEY_RIGHTMETA
@@ -314,8 +316,8 @@ public enum Keymap {
         (161, 117),  // NUMPAD_EQUALS
         (121, 119),  // BREAK (Pause)
         (159, 121),  // NUMPAD_COMMA
-        (218, 122),  // KANA → KEY_HANGEUL (Generic.kl)
-        (212, 123),  // EISU → KEY_HANJA (Generic.kl)
+        (218, 122),  // KANA → KEY_HANGEUL (Generic.kl; no set-1 code, see evdevToScancode)
+        (212, 123),  // EISU → KEY_HANJA (Generic.kl; no set-1 code, see evdevToScancode)
         (216, 124),  // YEN
         (117, 125),  // META_LEFT
         (118, 126),  // META_RIGHT

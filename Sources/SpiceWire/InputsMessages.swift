@@ -102,17 +102,63 @@ public struct XTScancode: RawRepresentable, Hashable, Comparable, Sendable, Cust
 
     public var description: String { "0x" + String(self.rawValue, radix: 16) }
 
-    /// The `KEY_DOWN` codes that press this key, in order.
-    public var pressCodes: [UInt32] { [self.packed(release: false)] }
+    /// Pause, numbered as spice-gtk numbers it: `0x21d`, the `E1 1D` its sequence starts with. A PC
+    /// keyboard sends `E1 1D 45 E1 9D C5` on press and nothing on release; like spice-gtk
+    /// (`send_pause`), this client sends `E1 1D` and `45` as the press and `E1 9D` and `C5` as the
+    /// release, so the guest sees the whole hardware sequence. QEMU 7.2 turns it into its Pause key
+    /// (verified: a Linux guest sees `KEY_PAUSE` down, then up).
+    public static let pause = XTScancode(rawValue: 0x21d)!
 
-    /// The `KEY_UP` codes that release this key, in order.
-    public var releaseCodes: [UInt32] { [self.packed(release: true)] }
+    /// Print Screen, `E0 37`. A PC keyboard sends it as `E0 2A E0 37` on press and `E0 B7 E0 AA` on
+    /// release (the `E0 2A` is a "fake shift"), and so does this client. QEMU 7.2 turns it into its Print
+    /// key (verified: a Linux guest sees `KEY_SYSRQ` down, then up). With Alt held a PC keyboard sends
+    /// `54` (SysRq) instead, which keycodemapdb lists for `KEY_SYSRQ`; guests treat both the same.
+    public static let printScreen = XTScancode(rawValue: 0x137)!
 
-    /// The scancode bytes of a press, for `KEY_SCANCODE`.
-    public var pressBytes: [UInt8] { self.bytes(release: false) }
+    /// The keys whose press and release are sequences of several codes.
+    private var sequence: [XTScancode]? {
+        switch self {
+        case .pause: [.pause, XTScancode(rawValue: 0x45)!]
+        case .printScreen: [XTScancode(rawValue: 0x12a)!, .printScreen]
+        default: nil
+        }
+    }
 
-    /// The scancode bytes of a release, for `KEY_SCANCODE`.
-    public var releaseBytes: [UInt8] { self.bytes(release: true) }
+    /// The `KEY_DOWN` codes that press this key, in order: one, except for `pause` and `printScreen`.
+    public var pressCodes: [UInt32] {
+        guard let sequence = self.sequence else { return [self.packed(release: false)] }
+        return sequence.map { $0.packed(release: false) }
+    }
+
+    /// The `KEY_UP` codes that release this key, in order: one, except for `pause` (`E1 9D`, `C5`) and
+    /// `printScreen` (`E0 B7`, `E0 AA`: the reverse of its press, as the hardware sends it).
+    public var releaseCodes: [UInt32] {
+        switch self {
+        case .pause: return [XTScancode.pause.packed(release: true), XTScancode(rawValue: 0x45)!.packed(release: true)]
+        case .printScreen: return [XTScancode.printScreen.packed(release: true), XTScancode(rawValue: 0x12a)!.packed(release: true)]
+        default: return [self.packed(release: true)]
+        }
+    }
+
+    /// The scancode bytes of a press, for `KEY_SCANCODE`: the bytes of `pressCodes`, in order.
+    public var pressBytes: [UInt8] { Self.bytes(of: self.pressCodes) }
+
+    /// The scancode bytes of a release, for `KEY_SCANCODE`: the bytes of `releaseCodes`, in order.
+    public var releaseBytes: [UInt8] { Self.bytes(of: self.releaseCodes) }
+
+    /// The bytes packed codes put on the wire, low byte first, up to the first zero byte of each (how
+    /// spice-server unpacks `KEY_DOWN`/`KEY_UP`).
+    private static func bytes(of codes: [UInt32]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for code in codes {
+            var rest = code
+            while rest & 0xff != 0 {
+                bytes.append(UInt8(rest & 0xff))
+                rest >>= 8
+            }
+        }
+        return bytes
+    }
 }
 
 /// Inputs channel messages from the server.

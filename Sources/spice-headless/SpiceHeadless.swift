@@ -39,6 +39,30 @@ struct SpiceHeadless: ParsableCommand {
     @Flag(help: "Print messages per type, draws per command, images per type and bytes received.")
     var stats = false
 
+    @Option(help: "Type this text (US keyboard layout) once the inputs channel is linked.")
+    var type: String?
+
+    @Option(help: "Press and release a key or combination, e.g. ctrl+alt+del, enter, f1, shift+a (repeatable; after --type).")
+    var key: [String] = []
+
+    @Option(help: "Move the pointer to X,Y on display 0 (client mouse mode: absolute; server mode: relative to where the guest's cursor is).")
+    var move: String?
+
+    @Option(help: "Click at X,Y with BUTTON (left, middle, right, side, extra, 1-7; default left), after --move (repeatable).")
+    var click: [String] = []
+
+    @Option(parsing: .unconditional, help: "Turn the mouse wheel N notches (positive: away from the user, scrolling up; negative: towards), after the clicks.")
+    var wheel: Int?
+
+    @Option(help: "Write the guest's current cursor shape as PNG (R,G,B,A) once it is known and the inputs are sent.")
+    var cursor: String?
+
+    @Option(help: "Without a server named: the guest of the local QEMU (none, linux, linux-static, …; see Scripts/qemu-spice.sh).")
+    var guest: String?
+
+    @Flag(name: .customLong("no-tablet"), help: "Without a server named: no USB tablet in the local QEMU, so only server mouse mode.")
+    var noTablet = false
+
     mutating func run() throws {
         signal(SIGINT) { _ in interrupted = 1 }
         signal(SIGTERM) { _ in interrupted = 1 }
@@ -64,9 +88,12 @@ struct SpiceHeadless: ParsableCommand {
         if self.target.isEmpty {
             var arguments: [String] = []
             if let passwordFile = self.passwordFile { arguments += ["--password-file", passwordFile] }
+            if let guest = self.guest { arguments += ["--guest", guest] + (guest == "none" ? [] : ["--wait-ready", "150"]) }
+            if self.noTablet { arguments.append("--no-tablet") }
             let server = try LocalServer(arguments: arguments)
             localServer = server
             print("started local QEMU SPICE server, pid \(server.pid), on 127.0.0.1:\(server.port)")
+            if self.guest != nil { print("guest serial log: \(server.serialLog)") }
             (host, port) = ("127.0.0.1", server.port)
         } else {
             (host, port) = try Self.parseTarget(self.target)
@@ -81,11 +108,39 @@ struct SpiceHeadless: ParsableCommand {
         var lastDamage = Date()
         var screenshotWritten = false
         let display = ChannelID(.display, 0)
-        while Date() < deadline, client.isRunning, interrupted == 0, failure == nil, !screenshotWritten {
+        var inputs = try self.plannedInputs()
+        var cursorWritten = false
+        let ends = self.screenshot != nil || self.cursor != nil || inputs != nil
+        // Once sent, inputs get a second to reach the guest before the session (and a local QEMU) goes.
+        var inputsSentAt: Date?
+        // A run that ends when its work is done still waits until every listed channel has linked, so
+        // that it reports a channel that never links.
+        func linking() -> Bool {
+            client.session.mainInit == nil || client.session.listedChannels.isEmpty || client.session.listedChannels.contains {
+                Session.implementedChannelTypes.contains($0.type) && client.session.status(of: $0) != .linked
+            }
+        }
+        while Date() < deadline, client.isRunning, interrupted == 0, failure == nil,
+              !ends || (self.screenshot != nil && !screenshotWritten) || (self.cursor != nil && !cursorWritten)
+                || inputs.map({ !$0.done }) ?? false || inputsSentAt.map({ Date().timeIntervalSince($0) < 1 }) ?? false || linking() {
             for event in client.poll(timeoutMilliseconds: 20) {
                 if case .displayDamaged = event { lastDamage = Date() }
                 if case .displayPrimary = event { lastDamage = Date() }
                 if let reason = Self.report(event, client.session) { failure = failure ?? reason }
+            }
+            if var plan = inputs, !plan.done {
+                try plan.advance(client)
+                inputs = plan
+                if plan.done { inputsSentAt = Date() }
+            }
+            if let path = self.cursor, !cursorWritten, inputs.map({ $0.done }) ?? true,
+               let shape = client.session.cursor(of: ChannelID(.cursor, 0))?.shape {
+                let png = try shape.pixels.withUnsafeBytes { raw in
+                    try PNG.encode(pixels: raw.baseAddress!, width: shape.width, height: shape.height, stride: shape.width * 4, keepAlpha: true)
+                }
+                try Data(png).write(to: URL(fileURLWithPath: path))
+                print("cursor: \(shape.width)x\(shape.height), hot spot \(shape.hotSpotX),\(shape.hotSpotY), written to \(path)")
+                cursorWritten = true
             }
             _ = client.session.takeDamage(of: display)
             if let path = self.screenshot, let surface = client.session.primarySurface(of: display),
@@ -106,6 +161,12 @@ struct SpiceHeadless: ParsableCommand {
                 ? "no primary surface arrived within \(self.seconds) s"
                 : "the display never stayed idle for \(self.settleMilliseconds) ms within \(self.seconds) s"
         }
+        if let plan = inputs, !plan.done, failure == nil {
+            failure = plan.started ? "the inputs were not all sent within \(self.seconds) s" : "the inputs channel was not ready within \(self.seconds) s"
+        }
+        if self.cursor != nil, !cursorWritten, failure == nil {
+            failure = "no cursor shape arrived within \(self.seconds) s (the server showed only its default cursor)"
+        }
         if client.isRunning {
             client.disconnect()
             for event in client.poll(timeoutMilliseconds: 0) { _ = Self.report(event, client.session) }
@@ -119,6 +180,35 @@ struct SpiceHeadless: ParsableCommand {
             throw ToolError("channels never linked: \(unlinked.map(\.description).joined(separator: " "))")
         }
         if client.session.mainInit == nil { throw ToolError("the server never sent MAIN_INIT") }
+    }
+
+    /// The inputs `--type`, `--key`, `--move`, `--click` and `--wheel` ask for, or nil for none.
+    func plannedInputs() throws -> InputPlan? {
+        var steps: [InputPlan.Step] = []
+        if let text = self.type { steps.append(.send(try KeyNames.text(text), "typed \(text.count) characters")) }
+        for combo in self.key { steps.append(.send(try KeyNames.combo(combo), "pressed \(combo)")) }
+        if let move = self.move {
+            let (x, y, _) = try Self.parsePoint(move, option: "--move", allowButton: false)
+            steps.append(.move(x, y))
+        }
+        for click in self.click {
+            let (x, y, button) = try Self.parsePoint(click, option: "--click", allowButton: true)
+            steps.append(.move(x, y))
+            steps.append(.send([.mouseButton(button, pressed: true), .mouseButton(button, pressed: false)], "clicked \(button) at \(x),\(y)"))
+        }
+        if let wheel = self.wheel { steps.append(.send([.mouseWheel(wheel)], "turned the wheel \(wheel) notches")) }
+        return steps.isEmpty ? nil : InputPlan(steps: steps)
+    }
+
+    /// `X,Y` or `X,Y,BUTTON`.
+    static func parsePoint(_ text: String, option: String, allowButton: Bool) throws -> (UInt32, UInt32, MouseButton) {
+        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2 || (allowButton && parts.count == 3), let x = UInt32(parts[0]), let y = UInt32(parts[1]) else {
+            throw ToolError("\(option) takes X,Y\(allowButton ? "[,BUTTON]" : ""), not \(text)")
+        }
+        guard parts.count == 3 else { return (x, y, .left) }
+        guard let button = KeyNames.button(parts[2]) else { throw ToolError("\(option): unknown button \(parts[2])") }
+        return (x, y, button)
     }
 
     /// Prints one event; returns a failure reason if the event means the run failed.
@@ -278,5 +368,63 @@ func imageTypeName(_ type: UInt8) -> String {
     case 108: "JPEG_ALPHA"
     case 109: "LZ4"
     default: String(type)
+    }
+}
+
+/// The inputs the command line asks for, sent in order once the session can take them.
+struct InputPlan {
+    enum Step {
+        case send([InputEvent], String)
+        case move(UInt32, UInt32)
+    }
+
+    var steps: [Step]
+    private(set) var started = false
+    private var mouseReadySince: Date?
+
+    init(steps: [Step]) { self.steps = steps }
+
+    /// Whether every step was handed to the client and the client has sent it all.
+    var done: Bool { self.started && self.steps.isEmpty && self.sent }
+    private var sent = false
+
+    /// Queues the steps once the inputs channel is linked (and, for the mouse, the mouse mode has
+    /// settled: the session asks for client mode whenever it is offered); then waits until the queue and
+    /// the session's spacing backlog are empty.
+    mutating func advance(_ client: SpiceClient) throws {
+        let session = client.session
+        guard session.inputsReady else { return }
+        let needsMouse = self.steps.contains { if case .move = $0 { true } else { false } }
+        if needsMouse {
+            let settled = session.mouseMode.current == MouseMode.client || session.mouseMode.supported & MouseMode.client == 0
+            if !settled {
+                // Client mode is offered; wait (briefly) for the server to switch to it.
+                if self.mouseReadySince == nil { self.mouseReadySince = Date() }
+                if Date().timeIntervalSince(self.mouseReadySince!) < 2 { return }
+            }
+        }
+        if !self.started {
+            self.started = true
+            for step in self.steps {
+                switch step {
+                case .send(let events, let what):
+                    for event in events { try client.send(event) }
+                    print(what)
+                case .move(let x, let y):
+                    if session.mouseMode.current == MouseMode.client {
+                        try client.send(.mousePosition(x: x, y: y, display: 0))
+                        print("moved to \(x),\(y) (client mouse mode)")
+                    } else {
+                        // Server mode moves relatively: from where the guest last said its cursor is.
+                        let cursor = session.cursor(of: ChannelID(.cursor, 0))
+                        let dx = Int64(x) - Int64(cursor?.x ?? 0), dy = Int64(y) - Int64(cursor?.y ?? 0)
+                        try client.send(.mouseMotion(dx: Int32(clamping: dx), dy: Int32(clamping: dy)))
+                        print("moved by \(dx),\(dy) to \(x),\(y) (server mouse mode)")
+                    }
+                }
+            }
+            self.steps.removeAll()
+        }
+        self.sent = client.inputs.queuedCount == 0 && session.inputsBacklog == 0
     }
 }

@@ -66,14 +66,21 @@ final class GuestSerial {
 
     /// Polls `client` (so the session keeps going) while collecting the guest's input events, until
     /// `done` holds for what was collected or `seconds` pass. Returns the events and the other lines.
-    func collect(_ client: SpiceClient, seconds: Double, until done: ([GuestInputEvent]) -> Bool) -> (events: [GuestInputEvent], lines: [String]) {
+    /// `onLine` sees every other line as it is read.
+    func collect(_ client: SpiceClient, seconds: Double, until done: ([GuestInputEvent]) -> Bool,
+                 onLine: (String) -> Void = { _ in }) -> (events: [GuestInputEvent], lines: [String]) {
         var events: [GuestInputEvent] = []
         var lines: [String] = []
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             _ = client.poll(timeoutMilliseconds: 50)
             for line in self.newLines() {
-                if let event = Self.event(line) { events.append(event) } else { lines.append(line) }
+                if let event = Self.event(line) {
+                    events.append(event)
+                } else {
+                    lines.append(line)
+                    onLine(line)
+                }
             }
             if done(events) { break }
         }

@@ -1,8 +1,9 @@
 import FuzzSupport
 import SpiceWire
 
-/// Every SpiceWire parser on arbitrary bytes: the link messages, both framers, the base and main
-/// messages of each framed message, sub-message lists. Only a crash, a hang or a leak is a finding;
+/// Every SpiceWire parser on arbitrary bytes: the link messages, both framers, the base, main,
+/// display, inputs and cursor messages of each framed message (and a cursor's shape checks),
+/// sub-message lists. Only a crash, a hang or a leak is a finding;
 /// thrown errors are the expected answer to garbage.
 @_cdecl("FuzzWire_main")
 public func fuzzWireMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
@@ -34,6 +35,14 @@ public func fuzzWire(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
             _ = try? MainClientMessage.parse(type: frame.type, body: frame.body)
             _ = try? DisplayClientMessage.parse(type: frame.type, body: frame.body)
             _ = try? DisplayServerMessage.parse(type: frame.type, body: frame.body)
+            _ = try? InputsServerMessage.parse(type: frame.type, body: frame.body)
+            _ = try? InputsClientMessage.parse(type: frame.type, body: frame.body)
+            switch try? CursorServerMessage.parse(type: frame.type, body: frame.body) {
+            case .`init`(_, _, _, _, let cursor)?, .set(_, _, let cursor)?:
+                _ = try? cursor.checkedShape(message: "SET")
+            default:
+                break
+            }
             _ = try? SubMessageList.parse(frame.body, listOffset: frame.subList, channel: "fuzz")
             _ = try? SubMessageList.parse(frame.body, listOffset: 0, channel: "fuzz")
         }
