@@ -8,6 +8,8 @@ let package = Package(
     products: [
         .library(name: "SpiceWire", targets: ["SpiceWire"]),
         .library(name: "SpiceSession", targets: ["SpiceSession"]),
+        .library(name: "SpiceCanvas", targets: ["SpiceCanvas"]),
+        .library(name: "SpiceCodecs", targets: ["SpiceCodecs"]),
         .library(name: "SpiceClient", targets: ["SpiceClient"]),
         .executable(name: "spice-headless", targets: ["spice-headless"]),
     ],

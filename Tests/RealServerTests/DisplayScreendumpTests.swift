@@ -148,10 +148,9 @@ final class DisplayScreendumpTests: XCTestCase {
     // MARK: - The X desktop guest: what users connect to
 
     func testDesktopStaticScreenEqualsQEMUScreendump() throws {
-        let server = try LocalServer(arguments: ["--guest", "xdesktop-static", "--wait-ready", "240"])
+        let server = try LocalServer(arguments: ["--compression", "off", "--guest", "xdesktop-static", "--wait-ready", "240"])
         defer { server.stop() }
-        let client = try SpiceClient(configuration: .init(host: "127.0.0.1", port: server.port))
-        client.start()
+        let client = try self.connectKeepingServerCompression(server)
         let surface = try XCTUnwrap(self.settle(client, settle: 1.5, within: 30), "no settled primary surface")
         XCTAssertEqual(differingPixels(surface, try screendump(server)), 0)
         let stats = try XCTUnwrap(client.session.displayStatistics(of: ChannelID(.display)))
@@ -160,10 +159,9 @@ final class DisplayScreendumpTests: XCTestCase {
     }
 
     func testDesktopActivityStaysPixelExactAfterSixtySeconds() throws {
-        let server = try LocalServer(arguments: ["--guest", "xdesktop", "--wait-ready", "240"])
+        let server = try LocalServer(arguments: ["--compression", "off", "--guest", "xdesktop", "--wait-ready", "240"])
         defer { server.stop() }
-        let client = try SpiceClient(configuration: .init(host: "127.0.0.1", port: server.port))
-        client.start()
+        let client = try self.connectKeepingServerCompression(server)
         XCTAssertNotNil(self.settle(client, settle: 0.05, within: 30), "no primary surface")
         // A minute of window moves, scrolling xterms, clocks, root colour changes and cursor shapes.
         pump(client, seconds: 60)
