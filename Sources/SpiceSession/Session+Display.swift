@@ -282,7 +282,7 @@ struct DrawContext {
     let type: UInt16
 
     func error(_ code: SpiceWireError.Code, _ field: String, _ detail: String) -> SpiceWireError {
-        SpiceWireError(code, channel: "display", message: displayMessageName(self.type), field: field, detail: detail)
+        SpiceWireError(code, channel: "display", message: DisplayServerMessage.name(ofType: self.type), field: field, detail: detail)
     }
 
     func surface(_ id: UInt32, _ field: String) throws(SpiceWireError) -> Surface {
@@ -513,33 +513,3 @@ struct DrawContext {
     }
 }
 
-/// The spice.proto name of a display message id, for errors.
-func displayMessageName(_ type: UInt16) -> String {
-    switch type {
-    case 101: "MODE"
-    case 102: "MARK"
-    case 103: "RESET"
-    case 104: "COPY_BITS"
-    case 105: "INVAL_LIST"
-    case 106: "INVAL_ALL_PIXMAPS"
-    case 107: "INVAL_PALETTE"
-    case 108: "INVAL_ALL_PALETTES"
-    case 302: "DRAW_FILL"
-    case 303: "DRAW_OPAQUE"
-    case 304: "DRAW_COPY"
-    case 305: "DRAW_BLEND"
-    case 306: "DRAW_BLACKNESS"
-    case 307: "DRAW_WHITENESS"
-    case 308: "DRAW_INVERS"
-    case 309: "DRAW_ROP3"
-    case 310: "DRAW_STROKE"
-    case 311: "DRAW_TEXT"
-    case 312: "DRAW_TRANSPARENT"
-    case 313: "DRAW_ALPHA_BLEND"
-    case 314: "SURFACE_CREATE"
-    case 315: "SURFACE_DESTROY"
-    case 317: "MONITORS_CONFIG"
-    case 318: "DRAW_COMPOSITE"
-    default: "DISPLAY_\(type)"
-    }
-}

@@ -1099,3 +1099,47 @@ public enum DisplayServerMessage: Equatable, Sendable {
         return e.finish()
     }
 }
+
+extension DisplayServerMessage {
+    /// The spice.proto name of a display server message id ("DRAW_FILL", "SURFACE_CREATE", …), for
+    /// errors and statistics; unknown ids are named by number.
+    public static func name(ofType type: UInt16) -> String {
+        switch type {
+        case ID.mode: "MODE"
+        case ID.mark: "MARK"
+        case ID.reset: "RESET"
+        case ID.copyBits: "COPY_BITS"
+        case ID.invalList: "INVAL_LIST"
+        case ID.invalAllPixmaps: "INVAL_ALL_PIXMAPS"
+        case ID.invalPalette: "INVAL_PALETTE"
+        case ID.invalAllPalettes: "INVAL_ALL_PALETTES"
+        case ID.streamCreate: "STREAM_CREATE"
+        case ID.streamData: "STREAM_DATA"
+        case ID.streamClip: "STREAM_CLIP"
+        case ID.streamDestroy: "STREAM_DESTROY"
+        case ID.streamDestroyAll: "STREAM_DESTROY_ALL"
+        case ID.drawFill: "DRAW_FILL"
+        case ID.drawOpaque: "DRAW_OPAQUE"
+        case ID.drawCopy: "DRAW_COPY"
+        case ID.drawBlend: "DRAW_BLEND"
+        case ID.drawBlackness: "DRAW_BLACKNESS"
+        case ID.drawWhiteness: "DRAW_WHITENESS"
+        case ID.drawInvers: "DRAW_INVERS"
+        case ID.drawRop3: "DRAW_ROP3"
+        case ID.drawStroke: "DRAW_STROKE"
+        case ID.drawText: "DRAW_TEXT"
+        case ID.drawTransparent: "DRAW_TRANSPARENT"
+        case ID.drawAlphaBlend: "DRAW_ALPHA_BLEND"
+        case ID.surfaceCreate: "SURFACE_CREATE"
+        case ID.surfaceDestroy: "SURFACE_DESTROY"
+        case ID.streamDataSized: "STREAM_DATA_SIZED"
+        case ID.monitorsConfig: "MONITORS_CONFIG"
+        case ID.drawComposite: "DRAW_COMPOSITE"
+        case ID.streamActivateReport: "STREAM_ACTIVATE_REPORT"
+        case ID.glScanoutUnix: "GL_SCANOUT_UNIX"
+        case ID.glDraw: "GL_DRAW"
+        case ID.qualityIndicator: "QUALITY_INDICATOR"
+        default: "DISPLAY_\(type)"
+        }
+    }
+}

@@ -282,7 +282,7 @@ struct SpiceHeadless: ParsableCommand {
             let types = stats.messagesByType.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")
             print("  \(id): \(stats.bytesReceived) bytes received; messages by type: \(types)")
             if let display = session.displayStatistics(of: id) {
-                let draws = display.commands.sorted { $0.key < $1.key }.map { "\(displayCommandName($0.key))×\($0.value)" }
+                let draws = display.commands.sorted { $0.key < $1.key }.map { "\(DisplayServerMessage.name(ofType: $0.key))×\($0.value)" }
                 let images = display.images.sorted { $0.key < $1.key }.map { "\(imageTypeName($0.key))×\($0.value)" }
                 print("    draws: \(draws.joined(separator: " "))")
                 print("    images: \(images.joined(separator: " ")) (cache hits \(display.cacheHits))")
@@ -316,39 +316,6 @@ struct SpiceHeadless: ParsableCommand {
         guard !host.isEmpty else { throw ToolError("no host in \(words[0])") }
         guard let port = UInt16(portText), port > 0 else { throw ToolError("bad port in \(words[0])") }
         return (String(host), port)
-    }
-}
-
-/// spice.proto's name for a display message id.
-func displayCommandName(_ type: UInt16) -> String {
-    switch type {
-    case 101: "MODE"
-    case 102: "MARK"
-    case 103: "RESET"
-    case 104: "COPY_BITS"
-    case 105: "INVAL_LIST"
-    case 106: "INVAL_ALL_PIXMAPS"
-    case 107: "INVAL_PALETTE"
-    case 108: "INVAL_ALL_PALETTES"
-    case 122: "STREAM_CREATE"
-    case 123: "STREAM_DATA"
-    case 302: "FILL"
-    case 303: "OPAQUE"
-    case 304: "COPY"
-    case 305: "BLEND"
-    case 306: "BLACKNESS"
-    case 307: "WHITENESS"
-    case 308: "INVERS"
-    case 309: "ROP3"
-    case 310: "STROKE"
-    case 311: "TEXT"
-    case 312: "TRANSPARENT"
-    case 313: "ALPHA_BLEND"
-    case 314: "SURFACE_CREATE"
-    case 315: "SURFACE_DESTROY"
-    case 317: "MONITORS_CONFIG"
-    case 318: "COMPOSITE"
-    default: String(type)
     }
 }
 
