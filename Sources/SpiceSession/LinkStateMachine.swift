@@ -73,6 +73,13 @@ public struct LinkStateMachine {
                     self.state = .awaitingReply(header: header)
                 case .awaitingReply(let header):
                     guard self.fill(to: Int(header.size), from: bytes, &progress.consumed) else { break loop }
+                    // A refusal is read before the rest: spice-server sends it with every other field
+                    // zero (caps_offset 0 included), which is not a valid reply otherwise.
+                    let refusal = LinkError(rawValue: UInt32(self.buffer[0]) | UInt32(self.buffer[1]) << 8 | UInt32(self.buffer[2]) << 16 | UInt32(self.buffer[3]) << 24)
+                    guard refusal == .ok else {
+                        self.state = .failed
+                        throw SessionError(.linkRefused(refusal), channel: channel, detail: "link refused: \(refusal)")
+                    }
                     let reply = try LinkReply(body: self.buffer)
                     self.buffer.removeAll(keepingCapacity: true)
                     guard reply.error == .ok else {

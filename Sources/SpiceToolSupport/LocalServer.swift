@@ -9,6 +9,8 @@ public final class LocalServer {
     public let qmpSocket: String
     /// The guest's serial console log (`SERIAL=`; the Linux guests echo input events there).
     public let serialLog: String
+    /// The TLS port (`TLS_PORT=`), when started with `--tls-dir`.
+    public let tlsPort: UInt16?
     private var stopped = false
 
     /// Starts QEMU; `arguments` go to `qemu-spice.sh start` (for example `["--password-file", path]`, or
@@ -30,6 +32,7 @@ public final class LocalServer {
         self.runDirectory = runDirectory
         self.qmpSocket = qmp
         self.serialLog = values["SERIAL"] ?? runDirectory + "/serial.log"
+        self.tlsPort = values["TLS_PORT"].flatMap(UInt16.init)
     }
 
     /// Stops QEMU (idempotent).

@@ -187,7 +187,7 @@ final class SessionLinkTests: XCTestCase {
         XCTAssertEqual(server.session.status(of: .main), .closed(error))
     }
 
-    func testReplyErrorNeedSecuredRefusesTheLinkAndSaysTLS() throws {
+    func testReplyErrorNeedSecuredSendsNoTicketAndReopensTheChannelSecurely() throws {
         let server = FakeServer()
         _ = server.start()
         _ = server.connected(.main)
@@ -195,10 +195,11 @@ final class SessionLinkTests: XCTestCase {
 
         XCTAssertTrue(step.rawSends.isEmpty, "no ticket to a server that refused")
         XCTAssertTrue(server.encryptor.calls.isEmpty)
-        let error = try XCTUnwrap(step.closures.first?.error)
-        XCTAssertEqual(error.code, .linkRefused(.needSecured))
-        XCTAssertTrue(error.detail.contains("TLS"), error.detail)
-        XCTAssertEqual(step.sessionEnds, [error])
+        // The channel starts over on the TLS port (SessionNeedSecuredTests); a second refusal is final.
+        XCTAssertEqual(step.closes, [.main])
+        XCTAssertEqual(step.connects, [.main])
+        XCTAssertTrue(server.session.wantsSecureConnection(.main))
+        XCTAssertTrue(step.sessionEnds.isEmpty)
     }
 
     func testReplyWithBadMagicClosesWithMalformedErrorNamingTheField() throws {
