@@ -50,8 +50,9 @@ final class SessionMainChannelTests: XCTestCase {
             XCTAssertEqual(request.channel, channel)
             XCTAssertEqual(request.commonCaps.bits, [CommonCapability.protocolAuthSelection, CommonCapability.authSpice,
                                                      CommonCapability.miniHeader])
-            // Only what the client implements: MONITORS_CONFIG on the display channel, nothing elsewhere.
-            let expected: [UInt32] = channel.type == .display ? [DisplayCapability.monitorsConfig] : []
+            // Only what the client implements: MONITORS_CONFIG and LZ4_COMPRESSION on the display channel,
+            // nothing elsewhere.
+            let expected: [UInt32] = channel.type == .display ? [DisplayCapability.monitorsConfig, DisplayCapability.lz4Compression] : []
             XCTAssertEqual(request.channelCaps.bits, expected, "\(channel): no capability this client does not implement")
         }
     }

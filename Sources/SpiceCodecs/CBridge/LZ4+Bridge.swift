@@ -45,6 +45,14 @@ public final class LZ4StreamDecoder {
         _ = LZ4_freeStreamDecode(self.stream)
     }
 
+    /// The largest block liblz4's compressor can produce from `inputBytes` bytes (`LZ4_compressBound`), or
+    /// nil when `inputBytes` is over what one block may hold. A block longer than this cannot be valid.
+    public static func compressBound(_ inputBytes: Int) -> Int? {
+        guard let size = Int32(exactly: inputBytes), size >= 0 else { return nil }
+        let bound = LZ4_compressBound(size)
+        return bound > 0 ? Int(bound) : nil
+    }
+
     /// Forgets the previous blocks, so that the next block starts a new stream and may go anywhere.
     ///
     /// The corresponding C function is `LZ4_setStreamDecode` with no dictionary.

@@ -15,8 +15,9 @@ internal import CTurboJPEG
 public final class JPEGDecoder {
     private static let codec = "jpeg"
 
-    /// The TurboJPEG decompressor; never nil once `init` has returned.
-    private let handle: UnsafeMutableRawPointer
+    /// The TurboJPEG decompressor; never nil once `init` has returned. Replaced after every failure (see
+    /// `lastError(doing:)`).
+    private var handle: UnsafeMutableRawPointer
 
     /// Creates a decompressor.
     ///
@@ -117,12 +118,13 @@ public final class JPEGDecoder {
 
         // `readHeader` has already checked that the data is non-empty and its size fits `unsigned long`.
         let source = jpeg.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        // TJPF_RGBX is the canvas byte order; libjpeg-turbo fills the X byte with 0xFF, which is A = 255.
         // TJFLAG_LIMITSCANS guards against progressive images built to take unbounded time; SPICE only sends
         // baseline images, so it never rejects a legitimate one.
         let flags = TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS
         let rc = tjDecompress2(self.handle, source, UInt(jpeg.count),
                                destination.assumingMemoryBound(to: UInt8.self),
-                               cWidth, cPitch, cHeight, Int32(TJPF_RGBA.rawValue), flags)
+                               cWidth, cPitch, cHeight, Int32(TJPF_RGBX.rawValue), flags)
         guard rc == 0 else {
             throw self.lastError(doing: "decode the jpeg image")
         }
@@ -136,6 +138,17 @@ public final class JPEGDecoder {
     private func lastError(doing action: String) -> CodecError {
         let severity = tjGetErrorCode(self.handle) == Int32(TJERR_WARNING.rawValue) ? "warning" : "error"
         let text = String(cString: tjGetErrorStr2(self.handle))
+        self.replaceHandle()
         return CodecError(.corruptData, codec: Self.codec, detail: "could not \(action): libjpeg \(severity) \"\(text)\"")
+    }
+
+    /// Swaps the handle for a fresh one after a failure. libjpeg-turbo 2.1.5 does not abort a decompressor
+    /// whose `tjDecompressHeader3` failed half-way through a header: the next header read on that handle
+    /// then reports the failed image's size instead of its own. A new handle costs a few microseconds and
+    /// keeps one damaged image from affecting the next. If none can be made, the old one is kept.
+    private func replaceHandle() {
+        guard let fresh = tjInitDecompress() else { return }
+        _ = tjDestroy(self.handle)
+        self.handle = fresh
     }
 }
