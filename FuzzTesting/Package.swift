@@ -14,6 +14,11 @@ let package = Package(
             .product(name: "SpiceSession", package: "SpiceClientCore"),
             .product(name: "SpiceWire", package: "SpiceClientCore"),
         ]),
+        .executableTarget(name: "FuzzAudio", dependencies: [
+            "FuzzSupport",
+            .product(name: "SpiceSession", package: "SpiceClientCore"),
+            .product(name: "SpiceWire", package: "SpiceClientCore"),
+        ]),
         .executableTarget(name: "FuzzCodecs", dependencies: [
             "FuzzSupport",
             .product(name: "SpiceCodecs", package: "SpiceClientCore"),

@@ -42,10 +42,18 @@
 #                                     in the guest's evdev buffer)
 #   TICK N                            every 10th tick in moving mode
 #   AUDIO ...                         only with spicetest.audio=1
+#   AUDIO record rc=R n=N rises=K span=S min=L max=H   with spicetest.record=1:
+#                                     every ~3 s, 2 s captured from /dev/dsp (8 kHz
+#                                     U8 mono) and summarised: samples, K periods
+#                                     (rising midline crossings 2-40 samples apart)
+#                                     spanning S samples, so the tone is 8000*K/S Hz
+#                                     whatever silence the capture holds; lowest and
+#                                     highest sample
 # Kernel command line: spicetest.mode=moving|static, spicetest.interval=SECONDS
 # (moving mode), spicetest.inputs=N (number of input devices to wait for before
 # READY; without it READY waits until the set is stable), spicetest.audio=1 (play
-# a ~1 s 444 Hz tone through AC97 every 5 s).
+# a ~1 s 444 Hz tone through AC97 every 5 s), spicetest.record=1 (capture 2 s
+# from AC97 every ~3 s and report a summary).
 set -euo pipefail
 
 PROG=build-guest.sh
@@ -307,7 +315,7 @@ mkdir -p /run/in /run/started /tmp
 say() { echo "SPICETEST $*"; }
 say BOOT
 
-mode=moving interval=0.5 inputs="" audio=0
+mode=moving interval=0.5 inputs="" audio=0 record=0
 read -r cmdline </proc/cmdline
 for a in $cmdline; do
     case "$a" in
@@ -315,6 +323,7 @@ for a in $cmdline; do
         spicetest.interval=*) interval=${a#*=} ;;
         spicetest.inputs=*)   inputs=${a#*=} ;;
         spicetest.audio=*)    audio=${a#*=} ;;
+        spicetest.record=*)   record=${a#*=} ;;
     esac
 done
 
@@ -434,6 +443,26 @@ if [ "$audio" = 1 ]; then
             cat /tmp/tone >/dev/dsp
             say "AUDIO play rc=$?"
             sleep 5
+        done
+    ) &
+fi
+
+# ---- optional record: 2 s from the AC97 capture device every ~3 s, summarised
+# by awk (the frequency of a tone is crossings / 2 / 2 s).
+if [ "$record" = 1 ]; then
+    (
+        while :; do
+            dd if=/dev/dsp of=/tmp/rec bs=8000 count=2 2>/dev/null
+            rc=$?
+            summary=$(od -An -tu1 -v /tmp/rec | awk '
+                BEGIN { n = 0; k = 0; span = 0; last = -1; lo = 255; hi = 0; p = -1 }
+                { for (i = 1; i <= NF; i++) { v = $i + 0; if (v < lo) lo = v; if (v > hi) hi = v
+                      s = (v >= 128)
+                      if (p == 0 && s == 1) { if (last >= 0 && n - last >= 2 && n - last <= 40) { k++; span += n - last }; last = n }
+                      p = s; n++ } }
+                END { printf "n=%d rises=%d span=%d min=%d max=%d", n, k, span, lo, hi }')
+            say "AUDIO record rc=$rc $summary"
+            sleep 1
         done
     ) &
 fi

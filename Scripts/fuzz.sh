@@ -12,7 +12,7 @@ command -v swift >/dev/null 2>&1 || export PATH=/opt/swift/usr/bin:$PATH
 seconds=${1:-20}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzWire FuzzSession FuzzCodecs)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzWire FuzzSession FuzzCodecs FuzzAudio)
 scratch=.build-fuzz
 swift build --package-path FuzzTesting --scratch-path "$scratch" -c debug \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -use-ld=lld >"${TMPDIR:-/tmp}/fuzz-build.log" 2>&1 || {

@@ -93,3 +93,22 @@ extension Limits {
     /// longest hardware sequence (Pause: `E1 1D 45 E1 9D C5`) is 6 bytes; 64 leaves room for a short burst.
     public static let maxKeyScancodeBytes = 64
 }
+
+/// Limits of the playback and record channels (spice.proto `channel PlaybackChannel`, `channel RecordChannel`).
+extension Limits {
+    /// The most interleaved channels a `START` may announce, and the most entries a `VOLUME` may list.
+    /// SPICE servers send stereo; 8 leaves room for 7.1 while bounding every per-frame buffer.
+    public static let maxAudioChannels = 8
+
+    /// The largest audio `DATA` payload accepted. spice-server sends one 10 ms frame per message (1920 bytes
+    /// of 48 kHz stereo S16, or an Opus packet of at most 480 bytes); 64 KiB is over 300 ms of 48 kHz
+    /// stereo, so a conforming server never reaches it.
+    public static let maxAudioDataSize = 64 * 1024
+
+    /// The largest codec-specific payload of a `MODE` message (spice-server sends none).
+    public static let maxAudioModeDataSize = 1024
+
+    /// The lowest and highest sample rates a `START` may announce.
+    public static let minAudioFrequency = 8000
+    public static let maxAudioFrequency = 192_000
+}

@@ -75,7 +75,7 @@ public final class OpusDecoder {
     }
 
     /// Turns a negative libopus result into an error carrying libopus's own text.
-    private static func error(for rc: Int32, doing action: String) -> CodecError {
+    fileprivate static func error(for rc: Int32, doing action: String) -> CodecError {
         let code: CodecError.Code
         switch rc {
         case OPUS_INVALID_PACKET: code = .corruptData
@@ -85,5 +85,67 @@ public final class OpusDecoder {
         default: code = .libraryFailure
         }
         return CodecError(code, codec: Self.codec, detail: "could not \(action): libopus \"\(String(cString: opus_strerror(rc)))\"")
+    }
+}
+
+/// Encodes interleaved signed 16-bit PCM into Opus packets, for the record channel
+/// (SPICE_AUDIO_DATA_MODE_OPUS: one packet per record DATA message).
+///
+/// One encoder carries the state of one capture stream. It is not safe to use from two threads at once.
+public final class OpusEncoder {
+    private static let codec = "opus"
+
+    /// The libopus encoder state; owned by this object and freed in `deinit`.
+    private let state: OpaquePointer
+    public let channels: Int
+    public let sampleRate: Int
+
+    /// The largest packet `encode` produces. spice-server's record channel keeps at most 480 compressed
+    /// bytes per frame (`SND_CODEC_MAX_COMPRESSED_BYTES`), so packets are held to it.
+    public static let maxPacketBytes = 480
+
+    /// Creates an encoder for `channels` (1 or 2) at an Opus rate, with `OPUS_APPLICATION_AUDIO` as SPICE uses.
+    ///
+    /// The corresponding C function is `opus_encoder_create`.
+    public init(sampleRate: Int32, channels: Int32) throws(CodecError) {
+        guard [8000, 12000, 16000, 24000, 48000].contains(sampleRate) else {
+            throw CodecError(.unsupported, codec: Self.codec, detail: "sample rate \(sampleRate) hz is not an opus rate")
+        }
+        guard channels == 1 || channels == 2 else {
+            throw CodecError(.unsupported, codec: Self.codec, detail: "\(channels) channels is not mono or stereo")
+        }
+        var rc: Int32 = OPUS_OK
+        let state = opus_encoder_create(sampleRate, channels, OPUS_APPLICATION_AUDIO, &rc)
+        guard rc == OPUS_OK, let state else {
+            throw OpusDecoder.error(for: rc, doing: "create an encoder")
+        }
+        self.state = state
+        self.channels = Int(channels)
+        self.sampleRate = Int(sampleRate)
+    }
+
+    deinit {
+        opus_encoder_destroy(self.state)
+    }
+
+    /// Encodes one frame of `frames` samples per channel from `pcm` (interleaved) and returns the packet.
+    ///
+    /// `frames` must be an Opus frame duration: 2.5, 5, 10, 20, 40 or 60 ms at the encoder's rate.
+    ///
+    /// The corresponding C function is `opus_encode`.
+    public func encode(_ pcm: UnsafeBufferPointer<Int16>, frames: Int) throws(CodecError) -> [UInt8] {
+        guard frames > 0, pcm.count >= frames * self.channels, let input = pcm.baseAddress, let cFrames = Int32(exactly: frames) else {
+            throw CodecError(.invalidArgument, codec: Self.codec,
+                             detail: "\(pcm.count) samples do not hold \(frames) frames of \(self.channels) channels")
+        }
+        var packet = [UInt8](repeating: 0, count: Self.maxPacketBytes)
+        let written = packet.withUnsafeMutableBufferPointer { out in
+            opus_encode(self.state, input, cFrames, out.baseAddress!, Int32(Self.maxPacketBytes))
+        }
+        guard written > 0 else {
+            throw OpusDecoder.error(for: written, doing: "encode \(frames) frames")
+        }
+        packet.removeSubrange(Int(written)...)
+        return packet
     }
 }
