@@ -25,6 +25,8 @@
 #                         (Scripts/build-xguest.sh: a Debian bookworm minbase tree)
 #   e2fsprogs             mkfs.ext4 -d, which packs that tree into a disk image
 #                         without root mounts or loop devices
+#   openjdk-17-jdk-headless  javac/java for the JNI binding's tests (Scripts/test-jvm.sh)
+#   xvfb, xauth           a headless X server (xvfb-run) for the Swing viewer's test
 #
 # Output: one short line per action; apt's own output goes to a log file in
 # ${TMPDIR:-/tmp} and only its tail is shown if apt fails.
@@ -48,6 +50,9 @@ PACKAGES=(
     cpio
     debootstrap
     e2fsprogs
+    openjdk-17-jdk-headless
+    xvfb
+    xauth
 )
 
 SWIFT_FALLBACK=/opt/swift/usr/bin/swift

@@ -1,0 +1,3 @@
+package android.util;
+/** Compile-only stub. */
+public interface AttributeSet {}

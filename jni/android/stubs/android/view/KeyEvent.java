@@ -1,0 +1,3 @@
+package android.view;
+/** Compile-only stub. */
+public class KeyEvent {}
