@@ -1,5 +1,6 @@
 import CZlib
 import SpiceCanvas
+import SpiceCodecTestSupport
 import SpiceCodecs
 import XCTest
 

@@ -1,4 +1,5 @@
 import SpiceCanvas
+import SpiceCodecTestSupport
 import SpiceCodecs
 import XCTest
 
