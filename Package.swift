@@ -3,6 +3,9 @@
 // See ARCHITECTURE.md for the dependency rules every target here follows.
 import PackageDescription
 
+/// Where jni.h is for the JNI glue on Linux (jni/native/jni_glue.c compiles to nothing without it).
+let javaHome = Context.environment["JAVA_HOME"] ?? "/usr/lib/jvm/java-17-openjdk-amd64"
+
 let package = Package(
     name: "SpiceClientCore",
     products: [
@@ -12,6 +15,9 @@ let package = Package(
         .library(name: "SpiceCodecs", targets: ["SpiceCodecs"]),
         .library(name: "SpiceClient", targets: ["SpiceClient"]),
         .executable(name: "spice-headless", targets: ["spice-headless"]),
+        .executable(name: "spice-bench", targets: ["spice-bench"]),
+        // The C ABI (jni/native/include/spice_client.h) and the JNI glue in one shared library.
+        .library(name: "SpiceClientJNI", type: .dynamic, targets: ["SpiceCAPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -34,21 +40,38 @@ let package = Package(
         // MARK: - The one I/O tier.
         .target(name: "SpiceClient", dependencies: ["SpiceSession", "SpiceWire", "SpiceCanvas", "COpenSSL"]),
 
+        // MARK: - The C ABI and the JNI glue (jni/README.md): libSpiceClientJNI.so exports only spc_*, Java_* and JNI_OnLoad.
+        .target(name: "CSpiceClient", path: "jni/native",
+                cSettings: [.unsafeFlags(["-I\(javaHome)/include", "-I\(javaHome)/include/linux"], .when(platforms: [.linux]))]),
+        .target(name: "SpiceCAPI", dependencies: ["CSpiceClient", "SpiceClient", "SpiceSession", "SpiceWire", "SpiceCanvas"],
+                linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/jni/exports.map"],
+                                              .when(platforms: [.linux]))]),
+
         // MARK: - Tools (Foundation and package dependencies allowed here).
         .target(name: "SpiceToolSupport", dependencies: ["SpiceClient", "SpiceSession", "SpiceWire"]),
         .executableTarget(name: "spice-headless", dependencies: [
             "SpiceClient", "SpiceSession", "SpiceWire", "SpiceCanvas", "SpiceCodecs", "SpiceToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Encoders for every image type plus the C libraries' raw decoders, shared by spice-bench and tests.
+        .target(name: "SpiceCodecTestSupport", dependencies: ["SpiceCodecs", "SpiceCanvas", "CTurboJPEG", "CLZ4", "CZlib"]),
+        // The decode benchmark: every codec beside a baseline timed in the same run (Sources/spice-bench).
+        .executableTarget(name: "spice-bench", dependencies: [
+            "SpiceCodecs", "SpiceCanvas", "SpiceCodecTestSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
 
         // MARK: - Tests.
         .testTarget(name: "SpiceWireTests", dependencies: ["SpiceWire"]),
         .testTarget(name: "SpiceCanvasTests", dependencies: ["SpiceCanvas"]),
-        .testTarget(name: "SpiceSessionTests", dependencies: ["SpiceSession", "SpiceWire", "SpiceCanvas"]),
+        // The session tests compress JPEG and LZ4 images with the C libraries to feed the display channel.
+        .testTarget(name: "SpiceSessionTests", dependencies: ["SpiceSession", "SpiceWire", "SpiceCanvas", "SpiceCodecs", "CTurboJPEG", "CLZ4"]),
         // The codec tests call the C libraries directly to produce compressed input for the bridges.
-        .testTarget(name: "SpiceCodecsTests", dependencies: ["SpiceCodecs", "SpiceCanvas", "CTurboJPEG", "COpus", "CLZ4", "CZlib"]),
+        .testTarget(name: "SpiceCodecsTests", dependencies: ["SpiceCodecs", "SpiceCodecTestSupport", "SpiceCanvas", "CTurboJPEG", "COpus", "CLZ4", "CZlib"]),
         .testTarget(name: "SpiceClientTests", dependencies: ["SpiceClient", "SpiceSession", "SpiceWire", "COpenSSL"]),
         .testTarget(name: "RealServerTests", dependencies: ["SpiceClient", "SpiceSession", "SpiceCanvas", "SpiceToolSupport"]),
+        // Runs the spice-bench executable built beside the tests (`swift build` builds it).
+        .testTarget(name: "SpiceBenchTests", dependencies: ["SpiceToolSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -51,9 +51,11 @@ usage() {
     cat <<EOF
 Usage:
   $PROG start [--port N] [--password PW | --password-file F] [--no-audio]
-              [--compression MODE] [--rundir DIR]
+              [--compression MODE] [--jpeg-wan MODE] [--rundir DIR]
+              [--playback-compression on|off]
               [--guest none|linux|linux-static|xdesktop|xdesktop-light|xdesktop-static]
               [--no-tablet] [--no-agent]
+              [--tls-dir DIR [--tls-port N] [--tls-channel default|main|display|...]]
               [--wait-ready SECONDS] [--guest-append 'K=V ...']
               [-- EXTRA QEMU ARGS...]
   $PROG stop PID
@@ -69,6 +71,7 @@ start   Start QEMU with a SPICE server bound to 127.0.0.1 only, wait until the
             RUNDIR=<run directory>
             QMP=<RUNDIR>/qmp.sock
             SERIAL=<RUNDIR>/serial.log
+            TLS_PORT=<spice tls port>              (with --tls-dir only)
             SHELL=<RUNDIR>/guest-shell.sock        (xdesktop guests only;
             GUEST_SHELL=<RUNDIR>/guest-shell.sock   the same path under a name
                                                    that does not clobber \$SHELL
@@ -80,8 +83,15 @@ start   Start QEMU with a SPICE server bound to 127.0.0.1 only, wait until the
                       a command-line argument is visible in ps)
   --password-file F   read the password from the first line of file F
   --no-audio          no AC97 sound card, so no playback/record channels
+  --playback-compression on|off
+                      spice playback-compression: on sends Opus to clients
+                      with the OPUS cap, off always raw PCM (QEMU default: on)
   --compression MODE  spice image-compression: off|quic|lz|glz|auto_lz|auto_glz
                       (QEMU 7.2 rejects lz4; QEMU validates the value)
+  --jpeg-wan MODE     spice jpeg-wan-compression: auto|never|always; with
+                      always (and an auto_glz/auto_lz image compression, the
+                      default) photo-like images are sent as lossy JPEG even
+                      on loopback
   --rundir DIR        directory for qmp.sock, qemu.pid, qemu.log, serial.log,
                       spice-password (default: a new mktemp -d directory)
   --guest none        (default) no disk: SeaBIOS text screen, 720x400
@@ -106,6 +116,14 @@ start   Start QEMU with a SPICE server bound to 127.0.0.1 only, wait until the
   --guest xdesktop-light   same desktop with fewer clients and changes
   --guest xdesktop-static  fixed xterm test card + xlogo: nothing changes
                       unless input arrives (exact screenshot compares)
+  --tls-dir DIR       also listen for TLS (tls-port=N,x509-dir=DIR): DIR holds
+                      ca-cert.pem, server-cert.pem and server-key.pem (QEMU's
+                      names). The plain port stays open unless a channel is
+                      required to be secure.
+  --tls-port N        the TLS port (default: another random free port)
+  --tls-channel NAME  require TLS on this channel (repeatable): default (every
+                      channel), main, display, inputs, cursor, playback,
+                      record, ... A plain link to it is answered NEED_SECURED.
   --no-tablet         no USB tablet (-usb -device usb-tablet dropped): the
                       server offers only server mouse mode (relative, PS/2)
   --no-agent          xdesktop guests: no virtio-serial/spicevmc agent port
@@ -434,8 +452,10 @@ show_log_tail() {
 
 cmd_start() {
     local port="" password="" password_file="" have_password=0 audio=1
-    local compression="" rundir="" guest=none tablet=1 agent=1 wait_ready="" guest_append=""
-    local -a extra=()
+    local compression="" jpeg_wan="" rundir="" guest=none tablet=1 agent=1 wait_ready="" guest_append=""
+    local playback_compression=""
+    local tls_dir="" tls_port=""
+    local -a extra=() tls_channels=()
 
     while (($#)); do
         case "$1" in
@@ -449,10 +469,24 @@ cmd_start() {
             --no-audio)      audio=0; shift ;;
             --compression)   (($# >= 2)) || die "--compression needs a value" 2
                              compression=$2; shift 2 ;;
+            --jpeg-wan)      (($# >= 2)) || die "--jpeg-wan needs a value" 2
+                             jpeg_wan=$2; shift 2 ;;
+            --playback-compression)
+                             (($# >= 2)) || die "--playback-compression needs a value" 2
+                             [[ "$2" == on || "$2" == off ]] || die "invalid --playback-compression '$2' (on or off)" 2
+                             playback_compression=$2; shift 2 ;;
             --rundir)        (($# >= 2)) || die "--rundir needs a value" 2
                              rundir=$2; shift 2 ;;
             --guest)         (($# >= 2)) || die "--guest needs a value" 2
                              guest=$2; shift 2 ;;
+            --tls-dir)       (($# >= 2)) || die "--tls-dir needs a value" 2
+                             tls_dir=$2; shift 2 ;;
+            --tls-port)      (($# >= 2)) || die "--tls-port needs a value" 2
+                             valid_port "$2" || die "invalid TLS port: '$2'" 2
+                             tls_port=$((10#$2)); shift 2 ;;
+            --tls-channel)   (($# >= 2)) || die "--tls-channel needs a value" 2
+                             [[ "$2" =~ ^[a-z]+$ ]] || die "invalid --tls-channel '$2'" 2
+                             tls_channels+=("$2"); shift 2 ;;
             --no-tablet)     tablet=0; shift ;;
             --no-agent)      agent=0; shift ;;
             --wait-ready)    (($# >= 2)) || die "--wait-ready needs a value" 2
@@ -494,6 +528,20 @@ cmd_start() {
     # would start a new option; QEMU itself validates the mode name.
     if [[ -n "$compression" && ! "$compression" =~ ^[A-Za-z0-9_-]+$ ]]; then
         die "invalid --compression value '$compression'" 2
+    fi
+    case "$jpeg_wan" in
+        ""|auto|never|always) ;;
+        *) die "invalid --jpeg-wan value '$jpeg_wan' (auto, never or always)" 2 ;;
+    esac
+    if [[ -n "$tls_dir" ]]; then
+        local f
+        for f in ca-cert.pem server-cert.pem server-key.pem; do
+            [[ -r "$tls_dir/$f" ]] || die "--tls-dir $tls_dir has no readable $f" 2
+        done
+        tls_dir=$(cd "$tls_dir" && pwd -P)
+        case "$tls_dir" in *,*) die "--tls-dir path must not contain a comma (QEMU option syntax)" 2 ;; esac
+    elif [[ -n "$tls_port" || ${#tls_channels[@]} -gt 0 ]]; then
+        die "--tls-port and --tls-channel need --tls-dir" 2
     fi
     command -v "$QEMU" >/dev/null 2>&1 || die "$QEMU not found (run Scripts/install-deps.sh)"
 
@@ -601,12 +649,21 @@ cmd_start() {
     local -a audio_args=()
     ((audio == 0)) || audio_args=(-audiodev spice,id=snd0 -device AC97,audiodev=snd0)
 
-    local fixed_port=$port attempt=0 qemu_log="$rundir/qemu.log"
+    local fixed_port=$port fixed_tls_port=$tls_port attempt=0 qemu_log="$rundir/qemu.log"
     local launcher pid status spice_opts t0 t1 t_listen
     while :; do
         port=${fixed_port:-$(pick_port)}
         spice_opts="addr=127.0.0.1,ipv4=on,port=$port,$auth"
+        if [[ -n "$tls_dir" ]]; then
+            tls_port=${fixed_tls_port:-$(pick_port)}
+            while [[ "$tls_port" == "$port" ]]; do tls_port=$(pick_port); done
+            spice_opts+=",tls-port=$tls_port,x509-dir=$tls_dir"
+            local channel
+            for channel in "${tls_channels[@]}"; do spice_opts+=",tls-channel=$channel"; done
+        fi
         [[ -z "$compression" ]] || spice_opts+=",image-compression=$compression"
+        [[ -z "$jpeg_wan" ]] || spice_opts+=",jpeg-wan-compression=$jpeg_wan"
+        [[ -z "$playback_compression" ]] || spice_opts+=",playback-compression=$playback_compression"
         local -a cmd=(
             "$QEMU" -name spice-test -machine pc,accel=tcg -m "$memory"
             -vga qxl -display none -nic none
@@ -641,7 +698,7 @@ cmd_start() {
         local deadline=$((t0 + READY_TIMEOUT_S * 1000))
         while (($(now_ms) < deadline)); do
             if ! proc_alive "$launcher"; then status=exited; break; fi
-            if port_listening_by "$port" "$launcher"; then
+            if port_listening_by "$port" "$launcher" && { [[ -z "$tls_dir" ]] || port_listening_by "$tls_port" "$launcher"; }; then
                 [[ -n "$t_listen" ]] || t_listen=$(now_ms)
                 if [[ -s "$rundir/qemu.pid" && -S "$rundir/qmp.sock" ]]; then status=ready; break; fi
             fi
@@ -663,7 +720,7 @@ cmd_start() {
             wait "$launcher" || rc=$?
             # A randomly picked port can be taken between the check and
             # QEMU's bind(); spice-server then logs "binding socket ... failed".
-            if [[ -z "$fixed_port" ]] && ((attempt < MAX_PORT_RETRIES)) \
+            if [[ -z "$fixed_port" && ( -z "$tls_dir" || -z "$fixed_tls_port" ) ]] && ((attempt < MAX_PORT_RETRIES)) \
                 && grep -q 'binding socket to' "$qemu_log"; then
                 attempt=$((attempt + 1))
                 log "port $port was taken, retrying with another port ($attempt/$MAX_PORT_RETRIES)"
@@ -697,6 +754,7 @@ cmd_start() {
         }
     fi
     printf 'PID=%s\nPORT=%s\nRUNDIR=%q\nQMP=%q\nSERIAL=%q\n' "$pid" "$port" "$rundir" "$rundir/qmp.sock" "$serial"
+    [[ -z "$tls_dir" ]] || printf 'TLS_PORT=%s\n' "$tls_port"
     [[ -z "$shell_sock" ]] || printf 'SHELL=%q\nGUEST_SHELL=%q\n' "$shell_sock" "$shell_sock"
 }
 

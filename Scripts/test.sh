@@ -4,8 +4,10 @@
 #   2. builds everything,
 #   3. runs the Swift tests: unit tests of every module and the real-server tests, which start QEMU
 #      SPICE servers through Scripts/qemu-spice.sh,
-#   4. runs each libFuzzer target briefly (Scripts/fuzz.sh),
-#   5. runs the README's main command verbatim, as a newcomer would.
+#   4. runs the C ABI test program, the Java tests and the Swing viewer test (Scripts/test-jvm.sh),
+#   5. runs each libFuzzer target briefly (Scripts/fuzz.sh),
+#   6. prints the decode benchmark's quick table (spice-bench --quick, release build),
+#   7. runs the README's main command verbatim, as a newcomer would.
 # It ends with one line, "N passed, N failed", summing every stage, and exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -54,6 +56,18 @@ if [ "$case_passed" -eq 0 ]; then
     failed=$((failed + 1))
 fi
 
+echo "== C ABI, JNI binding, Java tests and Swing viewer (OpenJDK 17, Xvfb)"
+SCRATCH=.build bash Scripts/test-jvm.sh 2>&1 | tee "$logs/jvm.log" | grep -E '^(==|JVM: |PASS|FAIL|ok |not ok)' || true
+jvm_line=$(grep -E '^JVM: [0-9]+ passed, [0-9]+ failed$' "$logs/jvm.log" | tail -1)
+if [ -z "$jvm_line" ]; then
+    echo "the JVM stage ended without its summary line; see $logs/jvm.log"
+    tail -20 "$logs/jvm.log"
+    failed=$((failed + 1))
+else
+    passed=$((passed + $(echo "$jvm_line" | awk '{print $2}')))
+    failed=$((failed + $(echo "$jvm_line" | awk '{print $4}')))
+fi
+
 echo "== fuzz targets (a short run each; a crash fails the stage)"
 bash Scripts/fuzz.sh "${FUZZ_SECONDS:-15}" 2>&1 | tee "$logs/fuzz.log" | grep -E '^(==|Fuzz.*: )' || true
 fuzz_passed=$(grep -cE '^Fuzz[A-Za-z]+: passed' "$logs/fuzz.log" || true)
@@ -64,6 +78,17 @@ if [ "$fuzz_passed" -eq 0 ] && [ "$fuzz_failed" -eq 0 ]; then
 fi
 passed=$((passed + fuzz_passed))
 failed=$((failed + fuzz_failed))
+
+echo "== decode benchmark (spice-bench --quick, release; prints, never gates on timing)"
+if swift build -c release --product spice-bench > "$logs/bench-build.log" 2>&1 \
+    && "$(swift build -c release --show-bin-path)/spice-bench" --quick 2>&1 | tee "$logs/bench.log"; then
+    echo "spice-bench: passed (every decode verified)"
+    passed=$((passed + 1))
+else
+    echo "spice-bench: failed (a build error or a decode that did not verify); see $logs/bench-build.log and $logs/bench.log"
+    tail -5 "$logs/bench-build.log"
+    failed=$((failed + 1))
+fi
 
 echo "== README main command, verbatim"
 main_command=$(sed -n '/<!-- main-command -->/,/<!-- \/main-command -->/p' README.md | grep -vE '^(<!--|```)' | head -1)

@@ -40,6 +40,8 @@ final class DisplayState {
     var monitors: [Head] = []
     var marked = false
     var statistics = DisplayStatistics()
+    /// QUIC's model and row state, reused from image to image on this channel.
+    lazy var quicDecoder = QUICDecoder()
 }
 
 /// Decoded images the server asked the client to keep (`CACHE_ME`), shared by every display channel
@@ -393,13 +395,36 @@ struct DrawContext {
                 return try self.session.zlibGLZDecoder!.decodeImage(glzSize: glzSize, data: data, palette: nil, width: Int(descriptor.width),
                                                                     height: Int(descriptor.height), window: self.session.glzWindow)
             }
-        case .quic, .jpeg, .jpegAlpha, .lz4:
-            self.display.statistics.undecodedImages[descriptor.type, default: 0] += 1
-            return nil
+        case .lz4(let data):
+            decoded = try self.codec(field) { () throws(CodecError) in
+                if self.session.lz4Decoder == nil { self.session.lz4Decoder = try LZ4ImageDecoder() }
+                return try self.session.lz4Decoder!.decodeImage(data, width: Int(descriptor.width), height: Int(descriptor.height))
+            }
+        case .jpeg(let data):
+            decoded = try self.codec(field) { () throws(CodecError) in
+                if self.session.jpegDecoder == nil { self.session.jpegDecoder = try JPEGImageDecoder() }
+                return try self.session.jpegDecoder!.decodeImage(data, width: Int(descriptor.width), height: Int(descriptor.height))
+            }
+        case .jpegAlpha(let flags, let jpegSize, let data):
+            decoded = try self.codec(field) { () throws(CodecError) in
+                if self.session.jpegDecoder == nil { self.session.jpegDecoder = try JPEGImageDecoder() }
+                return try self.session.jpegDecoder!.decodeAlphaImage(flags: flags, jpegSize: Int(jpegSize), data, width: Int(descriptor.width),
+                                                                      height: Int(descriptor.height), lz: self.session.lzDecoder)
+            }
+        case .quic(let data):
+            decoded = try self.codec(field) { () throws(CodecError) in
+                try self.display.quicDecoder.decodeImage(data, width: Int(descriptor.width), height: Int(descriptor.height))
+            }
+        }
+        // JPEG and JPEG_ALPHA are lossy (`spice_image_descriptor_is_lossy`): cached as such, so that
+        // FROM_CACHE_LOSSLESS refuses them, and never a replacement for a lossy entry.
+        let lossy = descriptor.type == ImageType.jpeg || descriptor.type == ImageType.jpegAlpha
+        if descriptor.flags & 0x4 != 0, lossy {
+            throw self.error(.badValue, field, "lossy image \(descriptor.id) cannot replace a cached image (CACHE_REPLACE_ME)")
         }
         // CACHE_ME = 1, CACHE_REPLACE_ME = 4: keep the decoded image for later FROM_CACHE references.
         if descriptor.flags & 0x5 != 0 {
-            guard self.session.imageCache.put(descriptor.id, decoded, lossy: false) else {
+            guard self.session.imageCache.put(descriptor.id, decoded, lossy: lossy) else {
                 throw self.error(.overLimit, field, "the image cache would exceed \(DisplayLimits.maxCachedImagePixels) pixels")
             }
         }

@@ -19,8 +19,15 @@ public final class Session {
         /// The image compression to ask the server for (`PREFERRED_COMPRESSION`, when the server lets
         /// the client choose), or nil to leave the server's own setting. `SPICE_IMAGE_COMPRESSION_*`:
         /// OFF=1, AUTO_GLZ=2, AUTO_LZ=3, QUIC=4, GLZ=5, LZ=6, LZ4=7. The default asks for GLZ, which
-        /// this client decodes; QUIC and LZ4 are not decoded yet.
+        /// this client decodes; LZ4 (7) is decoded too, and needs no window.
         public var preferredCompression: UInt8?
+        /// Whether a channel refused with `NEED_SECURED` is opened again securely (the I/O tier has a
+        /// secure port: `wantsSecureConnection`). When false, that refusal closes the channel.
+        public var reopensSecuredChannels = true
+        /// Whether the playback and record channels offer Opus (`PLAYBACK_CAP_OPUS`, `RECORD_CAP_OPUS`) and
+        /// record sends Opus when the server can take it; when false, audio is raw PCM both ways (like
+        /// spice-gtk's `SPICE_DISABLE_OPUS`).
+        public var audioOpus = true
 
         public init(password: Password = .none, preferClientMouse: Bool = true, linkTimeoutMilliseconds: UInt64 = 10_000,
                     preferredCompression: UInt8? = 5) {
@@ -58,8 +65,14 @@ public final class Session {
     lazy var lzDecoder = LZDecoder()
     lazy var glzWindow = GLZWindow(windowPixels: Int(Self.glzWindowPixels(ramHint: self.mainInit?.ramHint ?? 0)))
     var zlibGLZDecoder: ZlibGLZDecoder?
+    /// LZ4 and JPEG decoders, made on the first image of their kind and kept (one TurboJPEG handle per session).
+    var lz4Decoder: LZ4ImageDecoder?
+    var jpegDecoder: JPEGImageDecoder?
     /// The latest time any input carried: what messages handled later (held by a wait) are stamped with.
     private var now: UInt64 = 0
+    /// Decoded playback audio for the application, and captured audio from it (AudioRing.swift).
+    let audioOutput = AudioBuffer()
+    let audioInput = AudioBuffer(latencyMilliseconds: 0)
 
     public init(configuration: Configuration, encryptor: any TicketEncryptor) {
         self.configuration = configuration
@@ -73,6 +86,10 @@ public final class Session {
     public func statistics(of channel: ChannelID) -> ChannelStatistics? { self.channels[channel]?.statistics }
 
     public func linkInfo(of channel: ChannelID) -> LinkInfo? { self.channels[channel]?.info }
+
+    /// Whether the server asked for `channel` to be secured (`NEED_SECURED`): the I/O tier opens its
+    /// connection on the TLS port (or fails it when it has none).
+    public func wantsSecureConnection(_ channel: ChannelID) -> Bool { self.channels[channel]?.secureRequested ?? false }
 
     /// Whether the I/O tier should read this channel's connection now. A channel held by
     /// `WAIT_FOR_CHANNELS` is not read, so the socket, not memory, absorbs what the server sends.
@@ -135,6 +152,7 @@ public final class Session {
                 }
             } catch {
                 self.channels[channel] = state
+                if error.code == .linkRefused(.needSecured) && self.reopenSecurely(channel, now: now, &actions) { return actions }
                 self.fail(channel, error, &actions)
                 return actions
             }
@@ -202,6 +220,7 @@ public final class Session {
             }
         }
         self.tickInputs(now: now, &actions)
+        self.tickRecord(now: now, &actions)
         return actions
     }
 
@@ -234,18 +253,34 @@ public final class Session {
             connectionID: channel == .main ? 0 : (self.mainInit?.sessionID ?? 0),
             channel: channel,
             commonCaps: CapabilitySet([CommonCapability.protocolAuthSelection, CommonCapability.authSpice, CommonCapability.miniHeader]),
-            channelCaps: Self.channelCapabilities(channel.type))
+            channelCaps: Self.channelCapabilities(channel.type, opus: self.configuration.audioOpus))
         self.channels[channel] = ChannelState(
             id: channel, link: LinkStateMachine(request: request, password: self.configuration.password), openedAt: now)
         self.channelOrder.append(channel)
         actions.append(.connect(channel))
     }
 
+    /// `NEED_SECURED`: the channel starts over on a new connection, which the I/O tier opens on the
+    /// TLS port (`wantsSecureConnection`). Only once: a secured channel refused again fails.
+    private func reopenSecurely(_ channel: ChannelID, now: UInt64, _ actions: inout [SessionAction]) -> Bool {
+        guard self.configuration.reopensSecuredChannels, let old = self.channels[channel], !old.secureRequested else { return false }
+        var state = ChannelState(id: channel, link: LinkStateMachine(request: old.link.request, password: self.configuration.password), openedAt: now)
+        state.secureRequested = true
+        state.statistics = old.statistics
+        self.channels[channel] = state
+        actions.append(.close(channel))
+        actions.append(.connect(channel))
+        return true
+    }
+
     /// The capabilities this client advertises per channel type: only what it implements.
-    static func channelCapabilities(_ type: ChannelType) -> CapabilitySet {
+    static func channelCapabilities(_ type: ChannelType, opus: Bool = true) -> CapabilitySet {
         switch type {
         case .main: CapabilitySet([MainCapability.nameAndUUID, MainCapability.agentConnectedTokens])
-        case .display: CapabilitySet([DisplayCapability.monitorsConfig])
+        case .display: CapabilitySet([DisplayCapability.monitorsConfig, DisplayCapability.lz4Compression])
+        // Without Opus (`Configuration.audioOpus`) the audio channels offer raw PCM only.
+        case .playback: CapabilitySet([PlaybackCapability.volume, PlaybackCapability.latency] + (opus ? [PlaybackCapability.opus] : []))
+        case .record: CapabilitySet([RecordCapability.volume] + (opus ? [RecordCapability.opus] : []))
         default: CapabilitySet()
         }
     }
@@ -396,9 +431,12 @@ public final class Session {
             try self.handleInputs(type: type, body: body, on: channel, now: now, &actions)
         case .cursor:
             try self.handleCursor(type: type, body: body, on: channel, &actions)
+        case .playback:
+            self.handlePlayback(type: type, body: body, on: channel, &actions)
+        case .record:
+            self.handleRecord(type: type, body: body, on: channel, now: now, &actions)
         default:
-            // Channel types without an implementation yet (playback, record) have their messages
-            // counted in the statistics and otherwise ignored.
+            // Channel types without an implementation are never linked.
             break
         }
     }
@@ -540,12 +578,17 @@ struct ChannelState {
     var held: [Frame] = []
     var statistics = ChannelStatistics()
     let openedAt: UInt64
+    /// The server answered `NEED_SECURED`: this connection is the secured retry.
+    var secureRequested = false
     /// Display channels only: surfaces, palettes, damage.
     var display: DisplayState?
     /// Inputs channels only: guest LEDs, motion pacing, held keys and buttons (Session+Inputs.swift).
     var inputs: InputsState?
     /// Cursor channels only: shape, position, visibility, cursor cache (Session+Cursor.swift).
     var cursor: CursorChannelState?
+    /// Playback and record channels only (Session+Playback.swift, Session+Record.swift).
+    var playback: PlaybackChannelState?
+    var record: RecordChannelState?
 
     init(id: ChannelID, link: LinkStateMachine, openedAt: UInt64) {
         self.id = id

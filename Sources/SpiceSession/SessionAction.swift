@@ -58,6 +58,17 @@ public enum SessionEvent: Equatable, Sendable {
     /// A cursor shape could not be used (over the size limit, an unknown type, data of the wrong size, a
     /// cache id never sent): the previous shape stays, and the channel goes on.
     case cursorRejected(ChannelID, SpiceWireError)
+    /// A playback or record stream started (`START`) in this format: playback audio in it is in
+    /// `Session.playbackBuffer`, and captured audio is expected in it in `Session.captureBuffer`.
+    case audioStarted(ChannelID, AudioStreamFormat)
+    /// The playback or record stream stopped (`STOP`).
+    case audioStopped(ChannelID)
+    /// The guest's volume per channel (0…65535), for the application's sink or source.
+    case audioVolume(ChannelID, [UInt16])
+    case audioMute(ChannelID, Bool)
+    /// An audio message was dropped (an Opus packet libopus refused, data without a stream, a format
+    /// this client does not play, a length over its limit); the channel goes on.
+    case audioRejected(ChannelID, SpiceWireError)
     /// The channel is closed: after an error, by the server, or by `disconnect()`.
     case channelClosed(ChannelID, SessionError?)
     /// The main channel is gone, so the session is over; every other channel is closed too.

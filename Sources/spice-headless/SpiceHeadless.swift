@@ -21,8 +21,20 @@ struct SpiceHeadless: ParsableCommand {
             reason on standard error and a non-zero status.
             """)
 
-    @Argument(help: "spice://HOST[:PORT], or HOST PORT. Omit to start a local QEMU.")
+    @Argument(help: "spice://HOST[:PORT][?port=P&tls-port=T], or HOST [PORT]. Omit to start a local QEMU.")
     var target: [String] = []
+
+    @Option(name: .customLong("tls-port"), help: "The server's TLS port. Given alone (no plain port), every channel uses TLS.")
+    var tlsPort: UInt16?
+
+    @Option(name: .customLong("ca-file"), help: "PEM file of the CAs that sign the server's certificate (default: the system store).")
+    var caFile: String?
+
+    @Option(name: .customLong("host-subject"), help: "Expected certificate subject, e.g. 'C=XX,O=Org,CN=host' (replaces the hostname check).")
+    var hostSubject: String?
+
+    @Option(name: .customLong("secure-channels"), help: "Channels to open over TLS from the start: all, or e.g. main,display,inputs.")
+    var secureChannels: String?
 
     @Option(name: .customLong("password-file"), help: "Read the password from this file (first line).")
     var passwordFile: String?
@@ -63,6 +75,9 @@ struct SpiceHeadless: ParsableCommand {
     @Flag(name: .customLong("no-tablet"), help: "Without a server named: no USB tablet in the local QEMU, so only server mouse mode.")
     var noTablet = false
 
+    @Option(name: .customLong("audio-out"), help: "Write the playback audio the client delivers (16-bit PCM) to this WAV file at exit.")
+    var audioOut: String?
+
     mutating func run() throws {
         signal(SIGINT) { _ in interrupted = 1 }
         signal(SIGTERM) { _ in interrupted = 1 }
@@ -96,11 +111,16 @@ struct SpiceHeadless: ParsableCommand {
             if self.guest != nil { print("guest serial log: \(server.serialLog)") }
             (host, port) = ("127.0.0.1", server.port)
         } else {
-            (host, port) = try Self.parseTarget(self.target)
+            (host, port) = try self.parseServer()
         }
 
-        let client = try SpiceClient(configuration: .init(host: host, port: port, session: .init(password: password)))
-        print("connecting to \(host):\(port)")
+        let tlsPort = self.tlsPort ?? self.uriTLSPort
+        let client = try SpiceClient(configuration: .init(
+            host: host, port: port, tlsPort: tlsPort, caFile: self.caFile,
+            hostSubject: try self.hostSubject.map { text throws(SpiceClientError) in try HostSubject(parsing: text) },
+            secureChannels: try self.secureChannels.map { text throws(SpiceClientError) in try SecureChannels(parsing: text) } ?? .none,
+            session: .init(password: password)))
+        print("connecting to \(host)" + (port != 0 ? ":\(port)" : "") + (tlsPort.map { " (TLS port \($0))" } ?? ""))
         client.start()
         let started = Date()
         let deadline = started.addingTimeInterval(self.seconds)
@@ -113,6 +133,7 @@ struct SpiceHeadless: ParsableCommand {
         let ends = self.screenshot != nil || self.cursor != nil || inputs != nil
         // Once sent, inputs get a second to reach the guest before the session (and a local QEMU) goes.
         var inputsSentAt: Date?
+        var audioOut = WAVRecorder()
         // A run that ends when its work is done still waits until every listed channel has linked, so
         // that it reports a channel that never links.
         func linking() -> Bool {
@@ -142,6 +163,7 @@ struct SpiceHeadless: ParsableCommand {
                 print("cursor: \(shape.width)x\(shape.height), hot spot \(shape.hotSpotX),\(shape.hotSpotY), written to \(path)")
                 cursorWritten = true
             }
+            if self.audioOut != nil { audioOut.take(from: client.audio) }
             _ = client.session.takeDamage(of: display)
             if let path = self.screenshot, let surface = client.session.primarySurface(of: display),
                Date().timeIntervalSince(lastDamage) * 1000 >= Double(self.settleMilliseconds) {
@@ -155,7 +177,17 @@ struct SpiceHeadless: ParsableCommand {
         if interrupted != 0 { print("interrupted") }
         print("after \(String(format: "%.1f", Date().timeIntervalSince(started))) s:")
         Self.printChannels(client.session)
+        if tlsPort != nil {
+            let secure = client.session.channelOrder.filter { client.isSecure($0) }
+            print("over TLS: \(secure.isEmpty ? "none" : secure.map(\.description).joined(separator: " "))")
+        }
         if self.stats { Self.printStatistics(client.session) }
+        if let path = self.audioOut {
+            audioOut.take(from: client.audio)
+            try audioOut.write(to: path)
+            let stats = client.audio.playback.statistics
+            print("audio: \(audioOut.frames) frames\(audioOut.format.map { " (\($0))" } ?? "") written to \(path); underruns \(stats.underruns), overruns \(stats.overruns) (\(stats.overrunFrames) frames dropped)")
+        }
         if self.screenshot != nil, !screenshotWritten, failure == nil {
             failure = client.session.primarySurface(of: display) == nil
                 ? "no primary surface arrived within \(self.seconds) s"
@@ -256,6 +288,16 @@ struct SpiceHeadless: ParsableCommand {
             print("\(id): cursor \(visible ? "shown" : "hidden")")
         case .cursorRejected(let id, let error):
             print("\(id): cursor shape refused, previous one kept: \(error)")
+        case .audioStarted(let id, let format):
+            print("\(id): audio started: \(format)")
+        case .audioStopped(let id):
+            print("\(id): audio stopped")
+        case .audioVolume(let id, let volume):
+            print("\(id): volume \(volume.map(String.init).joined(separator: ","))")
+        case .audioMute(let id, let muted):
+            print("\(id): \(muted ? "muted" : "unmuted")")
+        case .audioRejected(let id, let error):
+            print("\(id): audio message dropped: \(error)")
         case .channelClosed(let id, let error):
             if let error {
                 print("\(id): closed: \(error.detail)")
@@ -291,6 +333,28 @@ struct SpiceHeadless: ParsableCommand {
                 }
             }
         }
+    }
+
+    /// The TLS port a `spice://…?tls-port=T` target gives.
+    var uriTLSPort: UInt16? {
+        guard self.target.count == 1, self.target[0].contains("?") else { return nil }
+        return (try? SpiceURI(parsing: self.target[0]))?.tlsPort
+    }
+
+    /// The host and plain port (0: none, TLS only) the target names: a `spice://` URI with `port`
+    /// and `tls-port` parameters, `HOST` alone with `--tls-port`, or what `parseTarget` accepts.
+    func parseServer() throws -> (String, UInt16) {
+        if self.target.count == 1, self.target[0].hasPrefix("spice://"), self.target[0].contains("?") {
+            let uri = try SpiceURI(parsing: self.target[0])
+            if let tlsPort = self.tlsPort, let given = uri.tlsPort, tlsPort != given {
+                throw ToolError("--tls-port \(tlsPort) differs from the URI's tls-port \(given)")
+            }
+            return (uri.host, uri.port ?? 0)
+        }
+        if self.target.count == 1, self.tlsPort != nil, !self.target[0].hasPrefix("spice://"), !self.target[0].contains(":") {
+            return (self.target[0], 0)
+        }
+        return try Self.parseTarget(self.target)
     }
 
     /// Accepts `spice://HOST[:PORT]` (IPv6 in brackets), `HOST:PORT`, or `HOST PORT`.
@@ -393,5 +457,40 @@ struct InputPlan {
             self.steps.removeAll()
         }
         self.sent = client.inputs.queuedCount == 0 && session.inputsBacklog == 0
+    }
+}
+
+/// Collects what the client plays, for `--audio-out`: every frame buffered, in the first stream's format.
+struct WAVRecorder {
+    private(set) var format: AudioStreamFormat?
+    private var samples: [Int16] = []
+
+    var frames: Int { self.samples.count / max(1, self.format?.channels ?? 1) }
+
+    /// Takes every frame the playback buffer holds now (a later stream in another format is left out).
+    mutating func take(from audio: AudioPort) {
+        guard let current = audio.playbackFormat else { return }
+        if self.format == nil { self.format = current }
+        guard current == self.format else { return }
+        let available = audio.playback.availableFrames
+        guard available > 0 else { return }
+        let (pcm, real) = audio.readAudio(frames: available)
+        self.samples += pcm[0..<(real * current.channels)]
+    }
+
+    /// Writes a RIFF/WAVE file of 16-bit little-endian PCM.
+    func write(to path: String) throws {
+        let channels = self.format?.channels ?? 2
+        let rate = self.format?.frequency ?? 48000
+        var data = Data()
+        func u32(_ v: Int) { withUnsafeBytes(of: UInt32(v).littleEndian) { data.append(contentsOf: $0) } }
+        func u16(_ v: Int) { withUnsafeBytes(of: UInt16(v).littleEndian) { data.append(contentsOf: $0) } }
+        let bytes = self.samples.count * 2
+        data.append(contentsOf: Array("RIFF".utf8)); u32(36 + bytes)
+        data.append(contentsOf: Array("WAVEfmt ".utf8)); u32(16); u16(1); u16(channels); u32(rate)
+        u32(rate * channels * 2); u16(channels * 2); u16(16)
+        data.append(contentsOf: Array("data".utf8)); u32(bytes)
+        for sample in self.samples { withUnsafeBytes(of: sample.littleEndian) { data.append(contentsOf: $0) } }
+        try data.write(to: URL(fileURLWithPath: path))
     }
 }

@@ -83,11 +83,11 @@ final class DisplayScreendumpTests: XCTestCase {
         var first: [UInt8]?, last: [UInt8]?
         for _ in 0..<attempts where bracketed < wanted {
             pump(client, seconds: 0.3)
-            let before = try screendump(server)
+            let before = try screendump(server, pumping: client)
             pump(client, seconds: 0.1)
             let surface = try XCTUnwrap(client.session.primarySurface(of: ChannelID(.display)), file: file, line: line)
             let differing = differingPixels(surface, before)
-            let after = try screendump(server)
+            let after = try screendump(server, pumping: client)
             guard before.rgb == after.rgb else { continue }
             bracketed += 1
             first = first ?? before.rgb

@@ -96,12 +96,48 @@ func qmp(_ server: LocalServer, _ json: String) throws -> String {
 }
 
 /// QEMU's own picture of the screen, through QMP `screendump`.
-func screendump(_ server: LocalServer) throws -> PPMImage {
+///
+/// With `client`, the client is polled while QEMU renders the dump: a busy guest can make the
+/// dump take seconds, and a client that stops reading for that long lets the server's queue for it
+/// grow. A dump that times out (a TCG guest busy on its vCPU can starve QEMU's main loop on a
+/// loaded machine) is tried once more.
+func screendump(_ server: LocalServer, pumping client: SpiceClient? = nil) throws -> PPMImage {
+    do {
+        return try screendumpOnce(server, pumping: client)
+    } catch let error as ToolError where error.description.contains("timeout") {
+        return try screendumpOnce(server, pumping: client)
+    }
+}
+
+private final class ScreendumpOutcome: @unchecked Sendable {
+    let lock = NSLock()
+    var result: Result<ChildProcess.Result, Error>?
+}
+
+private func screendumpOnce(_ server: LocalServer, pumping client: SpiceClient?) throws -> PPMImage {
     let path = NSTemporaryDirectory() + "screendump-\(UUID().uuidString).ppm"
     defer { try? FileManager.default.removeItem(atPath: path) }
     // QEMU may write the file after the QMP command returns (qxl renders asynchronously); the script
     // waits until the file is complete.
-    let result = try ChildProcess.run("/bin/bash", [try LocalServer.scriptPath(), "screendump", server.qmpSocket, path], timeout: 75)
+    let arguments = [try LocalServer.scriptPath(), "screendump", server.qmpSocket, path]
+    let result: ChildProcess.Result
+    if let client {
+        let outcome = ScreendumpOutcome()
+        let thread = Thread {
+            let result = Result { try ChildProcess.run("/bin/bash", arguments, timeout: 75) }
+            outcome.lock.withLock { outcome.result = result }
+        }
+        thread.start()
+        while true {
+            if let done = outcome.lock.withLock({ outcome.result }) {
+                result = try done.get()
+                break
+            }
+            _ = client.poll(timeoutMilliseconds: 20)
+        }
+    } else {
+        result = try ChildProcess.run("/bin/bash", arguments, timeout: 75)
+    }
     guard result.termination == .exited(0) else { throw ToolError("screendump failed: \(result.stderr)") }
     return try PPMImage(path: path)
 }

@@ -336,6 +336,8 @@ struct Step {
             break
         case .keyboardModifiers, .cursorShape, .cursorPosition, .cursorVisible, .cursorRejected:
             break
+        case .audioStarted, .audioStopped, .audioVolume, .audioMute, .audioRejected:
+            break
         }
     }
 }
