@@ -93,8 +93,10 @@ final class CAPIClient {
         guard self.client == nil else { return self.fail(.state, "spc_connect: already connected (a handle connects once; create another)") }
         guard !self.host.isEmpty else { return self.fail(.connect, "spc_connect: no host (call spc_set_host)") }
         guard self.port != 0 || self.tlsPort != 0 else { return self.fail(.connect, "spc_connect: no port (call spc_set_port or spc_set_tls_port)") }
-        let session = Session.Configuration(password: Password(self.password), preferClientMouse: self.mouseMode == Int32(MouseMode.client),
+        var session = Session.Configuration(password: Password(self.password), preferClientMouse: self.mouseMode == Int32(MouseMode.client),
                                             preferredCompression: self.compression < 0 ? nil : UInt8(self.compression))
+        // SPC_CHANNEL_* bits are 1 << SPICE channel type.
+        session.channelTypes = Set(Session.implementedChannelTypes.filter { self.channels & (1 << UInt32($0.rawValue)) != 0 })
         do throws(SpiceClientError) {
             let subject = self.hostSubject.isEmpty ? nil : try HostSubject(parsing: self.hostSubject)
             let configuration = SpiceClient.Configuration(host: self.host, port: UInt16(self.port), tlsPort: self.tlsPort == 0 ? nil : UInt16(self.tlsPort),

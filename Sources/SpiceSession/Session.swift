@@ -28,6 +28,10 @@ public final class Session {
         /// record sends Opus when the server can take it; when false, audio is raw PCM both ways (like
         /// spice-gtk's `SPICE_DISABLE_OPUS`).
         public var audioOpus = true
+        /// The channel types to link besides main (which is always linked). A type left out is reported
+        /// with `channelSkipped` and never connected, so the server keeps nothing for it (e.g. no
+        /// audio channels for an app without sound). Default: every type this client implements.
+        public var channelTypes: Set<ChannelType> = Session.implementedChannelTypes
 
         public init(password: Password = .none, preferClientMouse: Bool = true, linkTimeoutMilliseconds: UInt64 = 10_000,
                     preferredCompression: UInt8? = 5) {
@@ -487,10 +491,12 @@ public final class Session {
             self.listedChannels = list
             actions.append(.event(.channelsListed(list)))
             for id in list where self.channels[id] == nil {
-                if Self.implementedChannelTypes.contains(id.type) {
-                    self.open(id, now: now, &actions)
-                } else {
+                if !Self.implementedChannelTypes.contains(id.type) {
                     actions.append(.event(.channelSkipped(id, reason: "\(id.type) channels are not implemented by this client")))
+                } else if id.type != .main && !self.configuration.channelTypes.contains(id.type) {
+                    actions.append(.event(.channelSkipped(id, reason: "\(id.type) channels are not asked for by the configuration")))
+                } else {
+                    self.open(id, now: now, &actions)
                 }
             }
         case .mouseMode(let supported, let current):

@@ -361,12 +361,13 @@ final class FakeServer {
     var history: [SessionAction] { self.all.actions }
 
     init(password: Password = Password("s3cret"), preferClientMouse: Bool = true, linkTimeoutMilliseconds: UInt64 = 10_000,
+         channelTypes: Set<ChannelType> = Session.implementedChannelTypes,
          encryptor: RecordingEncryptor = RecordingEncryptor()) {
         self.encryptor = encryptor
-        self.session = Session(
-            configuration: Session.Configuration(password: password, preferClientMouse: preferClientMouse,
-                                                 linkTimeoutMilliseconds: linkTimeoutMilliseconds),
-            encryptor: encryptor)
+        var configuration = Session.Configuration(password: password, preferClientMouse: preferClientMouse,
+                                                  linkTimeoutMilliseconds: linkTimeoutMilliseconds)
+        configuration.channelTypes = channelTypes
+        self.session = Session(configuration: configuration, encryptor: encryptor)
     }
 
     /// The server end of `channel`, created with its configured capabilities on first use.

@@ -141,6 +141,18 @@ final class SessionMainChannelTests: XCTestCase {
         XCTAssertNil(server.session.status(of: usbredir))
     }
 
+    func testChannelTypesLeftOutOfTheConfigurationAreSkippedNotConnected() {
+        let server = FakeServer(channelTypes: [.display, .inputs])
+        server.startSession()
+        let step = server.list([display, inputs, cursor, playback, record])
+
+        XCTAssertEqual(step.connects, [display, inputs])
+        XCTAssertEqual(step.skipped, [cursor, playback, record])
+        for channel in [cursor, playback, record] {
+            XCTAssertNil(server.session.status(of: channel), "\(channel) must not be opened")
+        }
+    }
+
     func testChannelsListedAgainAreNotConnectedTwice() {
         let server = FakeServer()
         server.startSession()

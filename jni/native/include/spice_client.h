@@ -172,8 +172,8 @@ int spc_set_host_subject(spc_client *client, const char *subject);
 /** SPC_MOUSE_MODE_CLIENT (default: ask for absolute positions when the server offers them) or
  *  SPC_MOUSE_MODE_SERVER (stay in relative mode). */
 int spc_set_mouse_mode(spc_client *client, int mode);
-/** Which channels to open besides main (SPC_CHANNEL_* bits; default: all). Stored and reported by
- *  spc_channels; the session links every channel type it implements today. */
+/** Which channels to open besides main (SPC_CHANNEL_* bits; default: all). A channel type left out
+ *  is never connected (e.g. leave out playback and record for an app without sound). */
 int spc_set_channels(spc_client *client, uint32_t mask);
 /** The image compression to ask the server for (SPICE_IMAGE_COMPRESSION_*, 1...7), or -1 to keep the
  *  server's own setting. Default: 5 (GLZ). */
