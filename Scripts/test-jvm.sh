@@ -4,8 +4,10 @@
 #   2. compiles jni/tests/c_abi_test.c with gcc against jni/native/include/spice_client.h and runs it
 #      against two QEMUs at once (--guest none) and a third that requires TLS on every channel,
 #   3. compiles the Java binding and its tests with javac and runs them against a --guest linux-static
-#      QEMU (framebuffer vs QMP screendump, keys and a click in the guest's serial log, reconnect),
-#   4. compiles the Android View and the Android part of the JNI glue against compile-only API stubs,
+#      QEMU (framebuffer vs QMP screendump, keys and a click in the guest's serial log, reconnect, and
+#      the guest's 444 Hz tone pulled through readAudio: dominant frequency and level),
+#   4. compiles the Android View, the audio pump and the Android part of the JNI glue against
+#      compile-only API stubs,
 #   5. prints the dirty-rect-to-int[] copy timings on a 1920x1080 guest screen (not gated),
 #   6. runs the Swing viewer under Xvfb and compares a screenshot of its window with the screendump.
 # Ends with exactly one line "JVM: N passed, N failed" (the C test program and the Android compile
@@ -102,8 +104,8 @@ else
     failed=$((failed + 1))
 fi
 
-echo "== Java binding tests (OpenJDK, --guest linux-static)"
-if start_server --guest linux-static --compression off --no-audio --wait-ready 150; then
+echo "== Java binding tests (OpenJDK, --guest linux-static, playing a tone through AC97 every 5 s)"
+if start_server --guest linux-static --compression off --guest-append spicetest.audio=1 --wait-ready 150; then
     "$JAVA" -Djava.library.path="$libdir" -cp "$out/classes" org.swiftspice.SpiceClientTest "$PORT" "$QMP" "$SERIAL" "$QEMU_SPICE" \
         | tee "$out/java.log"
     line=$(grep -E '^java: [0-9]+ passed, [0-9]+ failed$' "$out/java.log" | tail -1)

@@ -22,6 +22,7 @@ enum Status: Int32 {
     case noFrame = -7
     case unknownKey = -8
     case unsupported = -9
+    case noAudio = -10
 }
 
 /// The `SPC_EVENT_*` bits of spice_client.h.
@@ -59,6 +60,14 @@ final class CAPIClient {
     /// The client's input sender, for input threads (nil before spc_connect).
     private let sender = Mutex<InputSender?>(nil)
     private let lastErrorText = Mutex<String>("")
+    /// The client's audio buffers, for audio threads (nil before spc_connect).
+    private let audioPort = Mutex<AudioPort?>(nil)
+    /// The guest's volume and mute per stream (`AudioStream`), kept from poll's events for any thread.
+    private let audioLevels = Mutex<[AudioLevel]>([AudioLevel(), AudioLevel()])
+    /// Set by the poll that reports the session's end, so audio threads can tell.
+    private let sessionEnded = Atomic<Bool>(false)
+    /// Playback frames buffered as of the last poll, to report new audio as SPC_EVENT_AUDIO.
+    private var playbackFramesSeen: UInt64 = 0
 
     /// The primary surface handed out by spc_framebuffer, kept alive until a poll reports RESIZE.
     private(set) var surface: Surface?
@@ -105,6 +114,7 @@ final class CAPIClient {
             client.start()
             self.client = client
             self.sender.withLock { $0 = client.inputs }
+            self.audioPort.withLock { $0 = client.audio }
             return Status.ok.rawValue
         } catch {
             return self.fail(.connect, "spc_connect: \(error.detail)")
@@ -130,6 +140,16 @@ final class CAPIClient {
                 bits |= EventBit.mouseMode
             case .channelLinked(let id, _) where id.type == .inputs:
                 bits |= EventBit.inputsReady
+            case .audioStarted(let id, _) where AudioStream(id) != nil, .audioStopped(let id) where AudioStream(id) != nil:
+                bits |= EventBit.audio
+            case .audioVolume(let id, let volume):
+                guard let stream = AudioStream(id) else { break }
+                self.audioLevels.withLock { $0[stream.rawValue].volume = volume }
+                bits |= EventBit.audio
+            case .audioMute(let id, let muted):
+                guard let stream = AudioStream(id) else { break }
+                self.audioLevels.withLock { $0[stream.rawValue].muted = muted }
+                bits |= EventBit.audio
             case .channelClosed(let id, let error?):
                 self.fail(.ended, "channel \(id) closed: \(error.detail)")
                 bits |= EventBit.error
@@ -140,6 +160,7 @@ final class CAPIClient {
                 }
                 bits |= EventBit.closed
                 self.closedReported = true
+                self.sessionEnded.store(true, ordering: .releasing)
             default:
                 break
             }
@@ -158,6 +179,12 @@ final class CAPIClient {
             for rect in damage { self.dirty.add(rect) }
         }
         if bits & EventBit.resize != 0, self.surface != nil { bits |= EventBit.frame }
+        // New playback audio in the buffer (the application's audio thread may already have read it).
+        let written = client.audio.playback.statistics.framesWritten
+        if written != self.playbackFramesSeen {
+            self.playbackFramesSeen = written
+            bits |= EventBit.audio
+        }
         return bits
     }
 
@@ -200,6 +227,21 @@ final class CAPIClient {
         self.cursorPixels = copy
     }
 
+    // MARK: - Audio (any thread)
+
+    /// The audio port; nil before spc_connect, with that recorded as the last error (SPC_ERR_STATE).
+    func audio(_ function: String) -> AudioPort? {
+        guard let port = self.audioPort.withLock({ $0 }) else {
+            self.fail(.state, "\(function): not connected (call spc_connect first)")
+            return nil
+        }
+        return port
+    }
+
+    var hasEnded: Bool { self.sessionEnded.load(ordering: .acquiring) }
+
+    func audioLevel(_ stream: AudioStream) -> AudioLevel { self.audioLevels.withLock { $0[stream.rawValue] } }
+
     // MARK: - Input (any thread)
 
     func send(_ input: InputEvent, _ function: String) -> Int32 {
@@ -215,4 +257,26 @@ final class CAPIClient {
             }
         }
     }
+}
+
+/// `SPC_AUDIO_PLAYBACK` and `SPC_AUDIO_RECORD`: the first playback and record channels (the ones that
+/// feed and drain the client's audio buffers).
+enum AudioStream: Int {
+    case playback = 0
+    case record = 1
+
+    init?(_ id: ChannelID) {
+        guard id.id == 0 else { return nil }
+        switch id.type {
+        case .playback: self = .playback
+        case .record: self = .record
+        default: return nil
+        }
+    }
+}
+
+/// The guest's volume (per channel, 0...65535) and mute of one stream.
+struct AudioLevel {
+    var volume: [UInt16] = []
+    var muted = false
 }

@@ -62,7 +62,7 @@ private func configurePort(_ pointer: OpaquePointer?, _ port: Int32, _ function:
 // MARK: - Lifetime
 
 @_cdecl("spc_api_version")
-public func spcAPIVersion() -> Int32 { 1 }
+public func spcAPIVersion() -> Int32 { 2 }
 
 @_cdecl("spc_create")
 public func spcCreate() -> OpaquePointer? {
@@ -308,6 +308,110 @@ public func spcMouseWheel(_ pointer: OpaquePointer?, _ clicks: Int32) -> Int32 {
 public func spcReleaseAll(_ pointer: OpaquePointer?) -> Int32 {
     guard let client = handle(pointer) else { return Status.nullHandle.rawValue }
     return client.send(.releaseAll, "spc_release_all")
+}
+
+// MARK: - Audio
+
+/// SPC_AUDIO_MAX_FRAMES: the most frames one spc_audio_read or spc_audio_write moves (2 s at 48 kHz,
+/// the size of the client's buffers at that rate).
+private let maxAudioFrames: Int32 = 96_000
+/// SPC_AUDIO_MAX_VOLUMES: the volume values spc_audio_state reports.
+private let maxAudioVolumes = 8
+
+private func audioStream(_ client: CAPIClient, _ stream: Int32, _ function: String) -> AudioStream? {
+    guard let kind = AudioStream(rawValue: Int(stream)) else {
+        client.fail(.invalidArgument, "\(function): stream \(stream) is neither SPC_AUDIO_PLAYBACK (0) nor SPC_AUDIO_RECORD (1)")
+        return nil
+    }
+    return kind
+}
+
+@_cdecl("spc_audio_format")
+public func spcAudioFormat(_ pointer: OpaquePointer?, _ stream: Int32, _ rate: UnsafeMutablePointer<Int32>?,
+                           _ channels: UnsafeMutablePointer<Int32>?, _ bits: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guard let client = handle(pointer) else { return Status.nullHandle.rawValue }
+    guard let kind = audioStream(client, stream, "spc_audio_format") else { return Status.invalidArgument.rawValue }
+    guard let port = client.audio("spc_audio_format") else { return Status.state.rawValue }
+    guard let format = (kind == .playback ? port.playback : port.capture).format else {
+        return client.fail(.noAudio, "spc_audio_format: no \(kind == .playback ? "playback" : "record") stream has started yet")
+    }
+    rate?.pointee = Int32(format.frequency)
+    channels?.pointee = Int32(format.channels)
+    bits?.pointee = 16
+    return Status.ok.rawValue
+}
+
+@_cdecl("spc_audio_read")
+public func spcAudioRead(_ pointer: OpaquePointer?, _ out: UnsafeMutablePointer<Int16>?, _ frames: Int32, _ channels: Int32) -> Int32 {
+    guard let client = handle(pointer) else { return Status.nullHandle.rawValue }
+    guard let port = client.audio("spc_audio_read") else { return Status.state.rawValue }
+    guard (0...maxAudioFrames).contains(frames) else {
+        return client.fail(.invalidArgument, "spc_audio_read: \(frames) frames is outside 0...\(maxAudioFrames)")
+    }
+    guard frames == 0 || out != nil else { return client.fail(.invalidArgument, "spc_audio_read: out is NULL") }
+    guard let format = port.playback.format else {
+        return client.fail(.noAudio, "spc_audio_read: no playback stream has started yet (wait for SPC_EVENT_AUDIO and spc_audio_format)")
+    }
+    let mismatch = "spc_audio_read: channels \(channels) is not the playback stream's \(format.channels) (the format changed: call spc_audio_format)"
+    guard (1...2).contains(channels) else { return client.fail(.invalidArgument, mismatch) }
+    guard let out, frames > 0 else { return 0 }
+    let buffer = UnsafeMutableBufferPointer(start: out, count: Int(frames) * Int(channels))
+    guard Int(channels) == format.channels else {
+        buffer.update(repeating: 0)
+        return client.fail(.invalidArgument, mismatch)
+    }
+    let real = port.playback.read(into: buffer)
+    // A START with another channel count between the check and the read: the samples are in the new
+    // layout (never more than the buffer holds), so give silence and say so.
+    if port.playback.format?.channels != Int(channels) {
+        buffer.update(repeating: 0)
+        return client.fail(.invalidArgument, "spc_audio_read: the playback format changed during the read (call spc_audio_format)")
+    }
+    return Int32(real)
+}
+
+@_cdecl("spc_audio_write")
+public func spcAudioWrite(_ pointer: OpaquePointer?, _ pcm: UnsafePointer<Int16>?, _ frames: Int32, _ channels: Int32) -> Int32 {
+    guard let client = handle(pointer) else { return Status.nullHandle.rawValue }
+    guard let port = client.audio("spc_audio_write") else { return Status.state.rawValue }
+    guard (0...maxAudioFrames).contains(frames) else {
+        return client.fail(.invalidArgument, "spc_audio_write: \(frames) frames is outside 0...\(maxAudioFrames)")
+    }
+    guard frames == 0 || pcm != nil else { return client.fail(.invalidArgument, "spc_audio_write: pcm is NULL") }
+    guard !client.hasEnded else { return client.fail(.ended, "spc_audio_write: the session has ended") }
+    // The guest is not capturing: the audio goes nowhere, as a live microphone's would.
+    guard port.capture.isStreaming, let format = port.capture.format else { return 0 }
+    guard Int(channels) == format.channels else {
+        return client.fail(.invalidArgument, "spc_audio_write: channels \(channels) is not the record stream's \(format.channels) (call spc_audio_format)")
+    }
+    guard let pcm, frames > 0 else { return 0 }
+    port.writeAudio(Array(UnsafeBufferPointer(start: pcm, count: Int(frames) * Int(channels))))
+    return frames
+}
+
+@_cdecl("spc_audio_state")
+public func spcAudioState(_ pointer: OpaquePointer?, _ stream: Int32, _ info: UnsafeMutablePointer<spc_audio_state_info>?) -> Int32 {
+    guard let client = handle(pointer) else { return Status.nullHandle.rawValue }
+    guard let info else { return client.fail(.invalidArgument, "spc_audio_state: info is NULL") }
+    guard let kind = audioStream(client, stream, "spc_audio_state") else { return Status.invalidArgument.rawValue }
+    guard let port = client.audio("spc_audio_state") else { return Status.state.rawValue }
+    let buffer = kind == .playback ? port.playback : port.capture
+    let statistics = buffer.statistics
+    let level = client.audioLevel(kind)
+    var state = spc_audio_state_info()
+    state.active = buffer.isStreaming ? 1 : 0
+    state.muted = level.muted ? 1 : 0
+    let count = min(level.volume.count, maxAudioVolumes)
+    state.volume_count = Int32(count)
+    withUnsafeMutableBytes(of: &state.volume) { raw in
+        for index in 0..<count { raw.storeBytes(of: level.volume[index], toByteOffset: index * 2, as: UInt16.self) }
+    }
+    state.buffered_frames = Int32(clamping: buffer.availableFrames)
+    state.latency_ms = Int32(clamping: buffer.latencyMilliseconds)
+    state.underruns = UInt32(clamping: statistics.underruns)
+    state.overruns = UInt32(clamping: statistics.overruns)
+    info.pointee = state
+    return Status.ok.rawValue
 }
 
 // MARK: - Errors

@@ -291,6 +291,83 @@ NATIVE(void, nativeReleaseAll)(JNIEnv *env, jclass cls, jlong handle) {
     check(env, handle, spc_release_all(H(handle)));
 }
 
+/* ---- audio (any thread) ---- */
+
+/* info: rate, channels, bits. False before the stream's first START. */
+NATIVE(jboolean, nativeAudioFormat)(JNIEnv *env, jclass cls, jlong handle, jint stream, jintArray info) {
+    (void)cls;
+    if (info == NULL || (*env)->GetArrayLength(env, info) < 3) { illegalArgument(env, "info needs 3 ints"); return JNI_FALSE; }
+    int values[3];
+    jint status = spc_audio_format(H(handle), stream, &values[0], &values[1], &values[2]);
+    if (status == SPC_ERR_NO_AUDIO) return JNI_FALSE;
+    if (check(env, handle, status) < 0) return JNI_FALSE;
+    jint out[3] = { values[0], values[1], values[2] };
+    (*env)->SetIntArrayRegion(env, info, 0, 3, out);
+    return JNI_TRUE;
+}
+
+/* Pulls playback audio into pcm[offset .. offset + samples): samples / channels whole frames in the
+ * current format (real audio first, then silence). Returns the frames of real audio; 0 with pcm
+ * untouched before the first START. A format change between the format and the read is retried once. */
+NATIVE(jint, nativeReadAudio)(JNIEnv *env, jclass cls, jlong handle, jshortArray pcm, jint offset, jint samples) {
+    (void)cls;
+    if (pcm == NULL || offset < 0 || samples < 0 || (jlong)offset + samples > (*env)->GetArrayLength(env, pcm)) {
+        illegalArgument(env, "offset and length are outside the array");
+        return 0;
+    }
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int channels = 0;
+        jint status = spc_audio_format(H(handle), SPC_AUDIO_PLAYBACK, NULL, &channels, NULL);
+        if (status == SPC_ERR_NO_AUDIO) return 0;
+        if (check(env, handle, status) < 0) return status;
+        int frames = samples / channels;
+        if (frames > SPC_AUDIO_MAX_FRAMES) frames = SPC_AUDIO_MAX_FRAMES;
+        if (frames == 0) return 0;
+        jshort *out = (*env)->GetPrimitiveArrayCritical(env, pcm, NULL);
+        if (out == NULL) return 0; /* OutOfMemoryError pending */
+        status = spc_audio_read(H(handle), (int16_t *)out + offset, frames, channels);
+        (*env)->ReleasePrimitiveArrayCritical(env, pcm, out, 0);
+        if (status == SPC_ERR_INVALID_ARGUMENT && attempt == 0) continue; /* the format changed: again */
+        return check(env, handle, status);
+    }
+    return 0;
+}
+
+/* Pushes captured audio pcm[offset .. offset + samples), samples a multiple of the record format's
+ * channels. Returns the frames queued (0 while the guest does not capture). */
+NATIVE(jint, nativeWriteAudio)(JNIEnv *env, jclass cls, jlong handle, jshortArray pcm, jint offset, jint samples) {
+    (void)cls;
+    if (pcm == NULL || offset < 0 || samples < 0 || (jlong)offset + samples > (*env)->GetArrayLength(env, pcm)) {
+        illegalArgument(env, "offset and length are outside the array");
+        return 0;
+    }
+    int channels = 0;
+    jint status = spc_audio_format(H(handle), SPC_AUDIO_RECORD, NULL, &channels, NULL);
+    if (status == SPC_ERR_NO_AUDIO) return 0; /* the guest has never captured: dropped */
+    if (check(env, handle, status) < 0) return status;
+    if (samples % channels != 0) { illegalArgument(env, "the sample count is not a whole number of frames of the record format"); return 0; }
+    int frames = samples / channels;
+    if (frames > SPC_AUDIO_MAX_FRAMES) { illegalArgument(env, "more than SPC_AUDIO_MAX_FRAMES frames in one call"); return 0; }
+    if (frames == 0) return 0;
+    jshort *in = (*env)->GetPrimitiveArrayCritical(env, pcm, NULL);
+    if (in == NULL) return 0;
+    status = spc_audio_write(H(handle), (const int16_t *)in + offset, frames, channels);
+    (*env)->ReleasePrimitiveArrayCritical(env, pcm, in, JNI_ABORT);
+    return check(env, handle, status);
+}
+
+/* info: active, muted, buffered frames, latency ms, underruns, overruns, volume count, volume[8]. */
+NATIVE(void, nativeAudioState)(JNIEnv *env, jclass cls, jlong handle, jint stream, jintArray info) {
+    (void)cls;
+    if (info == NULL || (*env)->GetArrayLength(env, info) < 7 + SPC_AUDIO_MAX_VOLUMES) { illegalArgument(env, "info needs 15 ints"); return; }
+    spc_audio_state_info state;
+    if (check(env, handle, spc_audio_state(H(handle), stream, &state)) < 0) return;
+    jint values[7 + SPC_AUDIO_MAX_VOLUMES] = { state.active, state.muted, state.buffered_frames, state.latency_ms,
+                                               (jint)state.underruns, (jint)state.overruns, state.volume_count };
+    for (int i = 0; i < SPC_AUDIO_MAX_VOLUMES; i++) values[7 + i] = state.volume[i];
+    (*env)->SetIntArrayRegion(env, info, 0, 7 + SPC_AUDIO_MAX_VOLUMES, values);
+}
+
 NATIVE(jstring, nativeLastError)(JNIEnv *env, jclass cls, jlong handle) {
     (void)cls;
     char text[1024];

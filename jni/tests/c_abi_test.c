@@ -77,6 +77,13 @@ static void test_null_handle(void) {
     CHECK(spc_mouse_wheel(NULL, 1) == SPC_ERR_NULL_HANDLE, "mouse_wheel");
     CHECK(spc_release_all(NULL) == SPC_ERR_NULL_HANDLE, "release_all");
     CHECK(spc_last_error(NULL, text, sizeof text) == SPC_ERR_NULL_HANDLE, "last_error");
+    int rate, channels, bits;
+    int16_t pcm[8] = {0};
+    spc_audio_state_info audio;
+    CHECK(spc_audio_format(NULL, SPC_AUDIO_PLAYBACK, &rate, &channels, &bits) == SPC_ERR_NULL_HANDLE, "audio_format");
+    CHECK(spc_audio_read(NULL, pcm, 4, 2) == SPC_ERR_NULL_HANDLE, "audio_read");
+    CHECK(spc_audio_write(NULL, pcm, 4, 2) == SPC_ERR_NULL_HANDLE, "audio_write");
+    CHECK(spc_audio_state(NULL, SPC_AUDIO_PLAYBACK, &audio) == SPC_ERR_NULL_HANDLE, "audio_state");
     spc_free(NULL); /* must be a no-op */
     passed++;
 }
@@ -132,6 +139,19 @@ static void test_lifetimes_and_configuration(void) {
     CHECK(spc_take_dirty(client, NULL, 0) == 0, "no damage");
     CHECK(spc_is_running(client) == 0, "not running");
     CHECK(spc_disconnect(client) == SPC_OK, "disconnect before connect is a no-op");
+    /* Audio before connect: wrong state, bad arguments named. */
+    int rate = 0, channels = 0, bits = 0;
+    int16_t pcm[8] = {0};
+    spc_audio_state_info audio;
+    CHECK(spc_audio_format(client, SPC_AUDIO_PLAYBACK, &rate, &channels, &bits) == SPC_ERR_STATE, "audio format before connect");
+    CHECK(strstr(error_text(client), "spc_audio_format") != NULL, "names the call: %s", error_text(client));
+    CHECK(spc_audio_read(client, pcm, 4, 2) == SPC_ERR_STATE, "audio read before connect");
+    CHECK(spc_audio_write(client, pcm, 4, 2) == SPC_ERR_STATE, "audio write before connect");
+    CHECK(spc_audio_state(client, SPC_AUDIO_PLAYBACK, &audio) == SPC_ERR_STATE, "audio state before connect");
+    CHECK(spc_audio_state(client, 2, &audio) == SPC_ERR_INVALID_ARGUMENT && strstr(error_text(client), "stream 2") != NULL,
+          "stream 2: %s", error_text(client));
+    CHECK(spc_audio_state(client, SPC_AUDIO_RECORD, NULL) == SPC_ERR_INVALID_ARGUMENT, "NULL audio state");
+    CHECK(spc_audio_format(client, -1, NULL, NULL, NULL) == SPC_ERR_INVALID_ARGUMENT, "stream -1");
 
     /* A malformed host subject is refused by connect, naming the problem. No port at all: says so. */
     spc_set_host_subject(client, "no-equals-sign");
@@ -199,6 +219,27 @@ static void test_connection_refused(void) {
     CHECK(spc_mouse_button(client, 4, 1) == SPC_ERR_INVALID_ARGUMENT, "wheel is not a button");
     CHECK(spc_mouse_wheel(client, 1000) == SPC_ERR_INVALID_ARGUMENT, "1000 notches");
     CHECK(spc_mouse_position(client, 1, 1, 300) == SPC_ERR_INVALID_ARGUMENT, "display 300");
+
+    /* Audio on a session that never had any: no format, the buffer untouched, bad arguments named. */
+    int rate = -1, channels = -1, bits = -1;
+    int16_t pcm[8] = {7, 7, 7, 7, 7, 7, 7, 7};
+    CHECK(spc_audio_format(client, SPC_AUDIO_PLAYBACK, &rate, &channels, &bits) == SPC_ERR_NO_AUDIO && rate == -1 && channels == -1,
+          "no playback format: %s", error_text(client));
+    CHECK(spc_audio_format(client, SPC_AUDIO_RECORD, NULL, NULL, NULL) == SPC_ERR_NO_AUDIO, "no record format");
+    CHECK(spc_audio_read(client, pcm, 4, 2) == SPC_ERR_NO_AUDIO && pcm[0] == 7 && pcm[7] == 7, "read without a stream leaves out alone");
+    CHECK(spc_audio_read(client, NULL, 4, 2) == SPC_ERR_INVALID_ARGUMENT, "read into NULL");
+    CHECK(spc_audio_read(client, pcm, -1, 2) == SPC_ERR_INVALID_ARGUMENT, "read -1 frames");
+    CHECK(spc_audio_read(client, pcm, SPC_AUDIO_MAX_FRAMES + 1, 2) == SPC_ERR_INVALID_ARGUMENT && strstr(error_text(client), "96001") != NULL,
+          "read too many frames: %s", error_text(client));
+    CHECK(spc_audio_write(client, NULL, 4, 2) == SPC_ERR_INVALID_ARGUMENT, "write from NULL");
+    CHECK(spc_audio_write(client, pcm, SPC_AUDIO_MAX_FRAMES + 1, 2) == SPC_ERR_INVALID_ARGUMENT, "write too many frames");
+    CHECK(spc_audio_write(client, pcm, 4, 2) == SPC_ERR_ENDED, "write after the end: %s", error_text(client));
+    spc_audio_state_info audio;
+    memset(&audio, 0xff, sizeof audio);
+    CHECK(spc_audio_state(client, SPC_AUDIO_PLAYBACK, &audio) == SPC_OK && audio.active == 0 && audio.muted == 0 && audio.volume_count == 0 &&
+          audio.volume[0] == 0 && audio.buffered_frames == 0 && audio.latency_ms == 200 && audio.underruns == 0 && audio.overruns == 0,
+          "idle playback state: active %d latency %d", audio.active, audio.latency_ms);
+    CHECK(spc_audio_state(client, SPC_AUDIO_RECORD, &audio) == SPC_OK && audio.active == 0, "idle record state");
     spc_free(client);
 }
 
@@ -298,6 +339,13 @@ static void test_two_clients(int port1, int port2) {
         spc_cursor_info cursor;
         int status = spc_cursor(s->client, &cursor);
         CHECK(status == SPC_OK || status == SPC_ERR_NO_FRAME, "client %d cursor status %d", k, status);
+        /* These QEMUs have no sound card: no audio event, no stream; a microphone write is dropped. */
+        int16_t pcm[4] = {0};
+        spc_audio_state_info audio;
+        CHECK(!(s->events & SPC_EVENT_AUDIO), "client %d no audio event 0x%x", k, s->events);
+        CHECK(spc_audio_format(s->client, SPC_AUDIO_PLAYBACK, NULL, NULL, NULL) == SPC_ERR_NO_AUDIO, "client %d no playback", k);
+        CHECK(spc_audio_write(s->client, pcm, 2, 2) == 0, "client %d write while not capturing: %s", k, error_text(s->client));
+        CHECK(spc_audio_state(s->client, SPC_AUDIO_PLAYBACK, &audio) == SPC_OK && audio.active == 0, "client %d playback state", k);
     }
     /* The two sessions are independent: closing one leaves the other running. */
     CHECK(spc_disconnect(sessions[0].client) == SPC_OK, "disconnect");

@@ -13,6 +13,8 @@
  *     spc_connect, to whichever single thread configures the handle).
  *   - Input functions (spc_key_*, spc_mouse_*, spc_release_all) are safe from any thread, never block,
  *     and wake a spc_poll blocked on the poll thread. They queue; the poll thread sends.
+ *   - Audio functions (spc_audio_*) are safe from any thread too (an AudioTrack/AAudio callback, an
+ *     AudioRecord thread): they only touch bounded buffers that spc_poll fills and drains.
  *   - The framebuffer is 32-bit R,G,B,A bytes in memory order (Android's ARGB_8888 /
  *     ANDROID_BITMAP_FORMAT_RGBA_8888 layout; a little-endian int is 0xAABBGGRR), so copying a dirty
  *     rect to a Bitmap is a memcpy per row.
@@ -40,7 +42,7 @@ extern "C" {
 #endif
 
 /** The version of this interface: changes when a function or struct changes. */
-#define SPC_API_VERSION 1
+#define SPC_API_VERSION 2
 
 /** Status codes (negative) returned by the int functions. */
 typedef enum spc_status {
@@ -65,7 +67,10 @@ typedef enum spc_status {
     /** The Android key code or evdev code has no PC/XT scancode. */
     SPC_ERR_UNKNOWN_KEY = -8,
     /** A feature this build does not have (reserved; not returned today). */
-    SPC_ERR_UNSUPPORTED = -9
+    SPC_ERR_UNSUPPORTED = -9,
+    /** No audio stream of that kind has started since spc_connect (the guest has not played or captured
+     *  yet, or the server has no sound card). */
+    SPC_ERR_NO_AUDIO = -10
 } spc_status;
 
 /** Bits of the value spc_poll returns. */
@@ -79,7 +84,8 @@ enum {
     SPC_EVENT_CURSOR = 1 << 2,
     /** The mouse mode changed: spc_mouse_mode. */
     SPC_EVENT_MOUSE_MODE = 1 << 3,
-    /** Audio is ready to be read (reserved: the core does not play audio yet, so never set today). */
+    /** Audio: a playback or record stream started or stopped, the guest's volume or mute changed
+     *  (spc_audio_state), or new playback audio was buffered (spc_audio_read). */
     SPC_EVENT_AUDIO = 1 << 4,
     /** Something failed (a channel closed with an error, the session ended with one): spc_last_error. */
     SPC_EVENT_ERROR = 1 << 5,
@@ -252,6 +258,80 @@ int spc_mouse_button(spc_client *client, int button, int down);
 int spc_mouse_wheel(spc_client *client, int clicks);
 /** Releases every key and button the guest still sees held (call when the view loses focus). */
 int spc_release_all(spc_client *client);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Audio: any thread, never waits for the network. spc_poll decodes playback audio (Opus or raw)     */
+/* into a bounded buffer (2 s of the stream: when full, the oldest audio is dropped and an overrun    */
+/* counted) that the application pulls with spc_audio_read; audio pushed with spc_audio_write is     */
+/* sent by spc_poll (Opus or raw, in 480-frame packets). Samples are signed 16-bit in the machine's  */
+/* byte order, interleaved (L, R, L, R, ... in stereo). Errors: SPC_ERR_STATE before spc_connect,     */
+/* SPC_ERR_INVALID_ARGUMENT, SPC_ERR_NO_AUDIO. Like input, no thread may be inside one during        */
+/* spc_free.                                                                                        */
+
+/** The two audio streams: what the guest plays, and what it captures from the application. */
+enum { SPC_AUDIO_PLAYBACK = 0, SPC_AUDIO_RECORD = 1 };
+
+/** Limits: channels of a stream this client plays or captures (mono, stereo); frames per
+ *  spc_audio_read or spc_audio_write call; volume values kept per stream. */
+enum { SPC_AUDIO_MAX_CHANNELS = 2, SPC_AUDIO_MAX_FRAMES = 96000, SPC_AUDIO_MAX_VOLUMES = 8 };
+
+/** What spc_audio_state reports about one stream. */
+typedef struct spc_audio_state_info {
+    /** 1 between the stream's START and STOP (the guest plays, or captures), else 0. */
+    int32_t active;
+    /** The guest's mute (MUTE message; 0 until one arrives). */
+    int32_t muted;
+    /** Values in volume: the channel count of the guest's last VOLUME (0 until one arrives), at most
+     *  SPC_AUDIO_MAX_VOLUMES. */
+    int32_t volume_count;
+    /** The guest's volume per channel, 0 (silent) ... 65535 (full): for the application's sink or
+     *  source to apply. The PCM itself is not scaled by the client. */
+    uint16_t volume[SPC_AUDIO_MAX_VOLUMES];
+    /** Frames in the buffer: playback, waiting for spc_audio_read; record, not sent yet. */
+    int32_t buffered_frames;
+    /** Playback: the buffering kept before playing after a start or an underrun (the server's LATENCY,
+     *  default 200 ms, at most 1000 ms). */
+    int32_t latency_ms;
+    /** Times a playback read found the buffer dry during a stream (the rest of that read is silence). */
+    uint32_t underruns;
+    /** Times the buffer was full and its oldest audio was dropped. */
+    uint32_t overruns;
+} spc_audio_state_info;
+
+/** The format of a stream: SPC_AUDIO_PLAYBACK, the current (or last) playback stream; SPC_AUDIO_RECORD,
+ *  what the guest captures in (the current or last record START). Writes the rate in Hz (8000...192000),
+ *  the channel count (1...SPC_AUDIO_MAX_CHANNELS) and the bits per sample (always 16) through the
+ *  pointers that are not NULL. SPC_ERR_NO_AUDIO before that stream's first START (nothing written),
+ *  SPC_ERR_INVALID_ARGUMENT for another stream value. The format changes only with a START that
+ *  spc_poll reports as SPC_EVENT_AUDIO. */
+int spc_audio_format(const spc_client *client, int stream, int *rate, int *channels, int *bits);
+
+/** Pulls frames frames of playback audio into out, which holds frames * channels samples (channels:
+ *  the stream's, from spc_audio_format): the buffered audio first, then silence. Returns how many
+ *  frames were real audio (0...frames); the rest of out is silence. Silence read while a stream runs
+ *  is counted as the core does: when the buffer runs dry it is an underrun, and reads then stay silent
+ *  until latency_ms of audio is buffered again, so playback resumes with the margin the server asked
+ *  for. A pull sink (AudioTrack, AAudio) writes all frames every time; a caller that wants only real
+ *  audio reads spc_audio_state's buffered_frames first and asks for at most that. The caller owns out.
+ *  Errors: SPC_ERR_NO_AUDIO before the first playback START (out untouched); SPC_ERR_INVALID_ARGUMENT
+ *  when out is NULL with frames > 0, frames is outside 0...SPC_AUDIO_MAX_FRAMES, or channels is not the
+ *  stream's (a START changed the format: call spc_audio_format again; out is then silence). */
+int spc_audio_read(spc_client *client, int16_t *out, int frames, int channels);
+
+/** Pushes frames frames of captured audio (the microphone), frames * channels samples in the record
+ *  format of spc_audio_format(SPC_AUDIO_RECORD), and wakes spc_poll, which sends them. The samples
+ *  are copied; the caller keeps pcm. Returns the frames queued: frames while the guest captures, 0
+ *  when it does not (the audio is dropped, as a live microphone's would be). The buffer holds 2 s;
+ *  if spc_poll falls behind, the oldest audio goes (an overrun in spc_audio_state). Errors:
+ *  SPC_ERR_INVALID_ARGUMENT (pcm NULL with frames > 0, frames outside 0...SPC_AUDIO_MAX_FRAMES, channels
+ *  not the capture's while the guest captures), SPC_ERR_ENDED after the session has ended. */
+int spc_audio_write(spc_client *client, const int16_t *pcm, int frames, int channels);
+
+/** Fills *info with the state of SPC_AUDIO_PLAYBACK or SPC_AUDIO_RECORD: running or not, the guest's
+ *  volume and mute (from VOLUME and MUTE; SPC_EVENT_AUDIO says when they change), the buffer's fill
+ *  and counters. Works before the first START (all zero but latency_ms). SPC_ERR_INVALID_ARGUMENT for
+ *  a NULL info or another stream value. */
+int spc_audio_state(const spc_client *client, int stream, spc_audio_state_info *info);
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Errors: any thread                                                                              */

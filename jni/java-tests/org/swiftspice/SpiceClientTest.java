@@ -13,7 +13,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The Java binding against a real QEMU (Scripts/qemu-spice.sh start --guest linux-static --compression off),
+ * The Java binding against a real QEMU (Scripts/qemu-spice.sh start --guest linux-static --compression off
+ * --guest-append spicetest.audio=1: the guest also plays a 444 Hz tone through AC97 every 5 s),
  * run by Scripts/test-jvm.sh:
  *
  *   java -Djava.library.path=LIBDIR -cp CLASSES org.swiftspice.SpiceClientTest PORT QMP_SOCK SERIAL_LOG QEMU_SPICE_SH
@@ -71,6 +72,7 @@ public final class SpiceClientTest {
         test("misuse and errors become exceptions", SpiceClientTest::misuse);
         test("connect, frame equals QMP screendump, keys and click reach the guest", () -> session(true));
         test("connect again in the same JVM", () -> session(false));
+        test("audio: the guest's 444 Hz tone pulled through readAudio on a second thread", SpiceClientTest::audio);
         System.out.println("java: " + passed + " passed, " + failed + " failed");
         System.exit(failed == 0 ? 0 : 1);
     }
@@ -86,6 +88,14 @@ public final class SpiceClientTest {
         check(client.framebuffer() == null, "no framebuffer before a frame");
         check(client.cursor() == null, "no cursor before connect");
         expect(IllegalArgumentException.class, () -> client.host(null));
+        SpiceException audioEarly = expect(SpiceException.class, () -> client.audioFormat());
+        check(audioEarly.status() == SpiceException.STATE && audioEarly.getMessage().contains("spc_connect"), "audio before connect: " + audioEarly.getMessage());
+        check(expect(SpiceException.class, () -> client.readAudio(new short[4])).status() == SpiceException.STATE, "read before connect");
+        check(expect(SpiceException.class, () -> client.writeAudio(new short[4], 0, 4)).status() == SpiceException.STATE, "write before connect");
+        SpiceException badStream = expect(SpiceException.class, () -> client.audioState(7));
+        check(badStream.status() == SpiceException.INVALID_ARGUMENT && badStream.getMessage().contains("stream 7"), badStream.getMessage());
+        expect(IllegalArgumentException.class, () -> client.readAudio(new short[4], 2, 4));
+        expect(IllegalArgumentException.class, () -> client.writeAudio(null, 0, 0));
         SpiceException noFrame = expect(SpiceException.class, () -> client.copyRect(new int[4], 0, 2, 0, 0, 2, 2));
         check(noFrame.status() == SpiceException.NO_FRAME, "copy before a frame: " + noFrame.status());
         client.close();
@@ -93,6 +103,8 @@ public final class SpiceClientTest {
         check(client.isClosed(), "closed");
         expect(IllegalStateException.class, () -> client.poll(0));
         expect(IllegalStateException.class, () -> client.keyAndroid(29, true));
+        expect(IllegalStateException.class, () -> client.readAudio(new short[4]));
+        expect(IllegalStateException.class, () -> client.audioState(SpiceClient.AUDIO_PLAYBACK));
 
         // A refused connection: CLOSED and ERROR, the error names the server.
         try (SpiceClient refused = new SpiceClient().host("127.0.0.1").port(1)) {
@@ -106,6 +118,14 @@ public final class SpiceClientTest {
             check(ended.status() == SpiceException.ENDED, "input after the end: " + ended.status());
             SpiceException unknown = expect(SpiceException.class, () -> refused.keyAndroid(99999, true));
             check(unknown.status() == SpiceException.UNKNOWN_KEY, "unknown key: " + unknown.status());
+            // No audio ever started: no format, nothing read (the array untouched), writes dropped.
+            check(refused.audioFormat() == null && refused.recordFormat() == null, "no audio format");
+            short[] untouched = {7, 7, 7, 7};
+            check(refused.readAudio(untouched) == 0 && untouched[0] == 7 && untouched[3] == 7, "read without a stream");
+            check(refused.writeAudio(new short[4], 0, 4) == 0, "write without a capture");
+            SpiceClient.AudioState idle = refused.audioState(SpiceClient.AUDIO_PLAYBACK);
+            check(!idle.active && !idle.muted && idle.volume.length == 0 && idle.bufferedFrames == 0 && idle.latencyMs == 200,
+                  "idle playback state");
         }
     }
 
@@ -215,6 +235,117 @@ public final class SpiceClientTest {
             int events = pump(client, 5, () -> false);
             check((events & SpiceClient.EVENT_CLOSED) != 0, "closed: " + events);
         }
+    }
+
+    /** The guest's tone: a square wave of 8000 / 18 Hz, 9216 samples at 8 kHz (Scripts/build-guest.sh). */
+    static final double TONE_HZ = 8000.0 / 18, TONE_SECONDS = 9216.0 / 8000;
+
+    /** Playback through the binding: a second thread pulls what is buffered with readAudio (as an
+     *  AudioTrack pump would) while this one polls; once a whole tone was heard (a STOP after it), its
+     *  length, dominant frequency and level are checked. */
+    static void audio() throws Exception {
+        long began = System.nanoTime();
+        try (SpiceClient client = new SpiceClient().host("127.0.0.1").port(port).preferredCompression(-1)) {
+            client.connect();
+            short[][] heard = {new short[48000 * 2 * 30]};
+            int[] heardSamples = {0}, reads = {0};
+            java.util.concurrent.atomic.AtomicReference<Throwable> pumpFailure = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread pump = new Thread(() -> {
+                short[] chunk = new short[48000 * 2];
+                try {
+                    while (!stop.get()) {
+                        SpiceClient.AudioFormat format = client.audioFormat();
+                        int available = format == null ? 0 : client.audioState(SpiceClient.AUDIO_PLAYBACK).bufferedFrames;
+                        if (available == 0) { Thread.sleep(5); continue; }
+                        int frames = client.readAudio(chunk, 0, Math.min(available, chunk.length / format.channels) * format.channels);
+                        reads[0]++;
+                        synchronized (heard) {
+                            int n = Math.min(frames * format.channels, heard[0].length - heardSamples[0]);
+                            System.arraycopy(chunk, 0, heard[0], heardSamples[0], n);
+                            heardSamples[0] += n;
+                        }
+                    }
+                } catch (Throwable t) {
+                    pumpFailure.set(t);
+                }
+            });
+            pump.start();
+            int audioEvents = 0, starts = 0, stops = 0;
+            boolean wasActive = false;
+            long analyseAt = Long.MAX_VALUE;
+            SpiceClient.AudioFormat format = null;
+            SpiceClient.AudioState state = null;
+            double[] result = null;
+            long deadline = System.nanoTime() + 25_000_000_000L;
+            int[] rects = new int[64 * 4];
+            try {
+                while (System.nanoTime() < deadline && result == null && pumpFailure.get() == null) {
+                    int events = client.poll(20);
+                    if ((events & SpiceClient.EVENT_FRAME) != 0) while (client.takeDirty(rects) == 64) { }
+                    if ((events & SpiceClient.EVENT_AUDIO) != 0) {
+                        audioEvents++;
+                        state = client.audioState(SpiceClient.AUDIO_PLAYBACK);
+                        if (format == null) format = client.audioFormat();
+                        if (state.active && !wasActive) starts++;
+                        // A STOP after a START seen here: the tone before it is whole once the pump drained it.
+                        if (!state.active && wasActive && starts > 0) { stops++; analyseAt = System.nanoTime() + 400_000_000L; }
+                        wasActive = state.active;
+                    }
+                    if (System.nanoTime() >= analyseAt && format != null) {
+                        analyseAt = Long.MAX_VALUE;
+                        synchronized (heard) { result = analyse(heard[0], heardSamples[0], format); }
+                        if (result != null && Math.abs(result[0] - TONE_SECONDS) > TONE_SECONDS * 0.05) result = null; // a partial tone: wait for the next
+                    }
+                }
+            } finally {
+                stop.set(true);
+                pump.join();
+            }
+            if (pumpFailure.get() != null) throw new AssertionError("the pump thread failed", pumpFailure.get());
+            state = client.audioState(SpiceClient.AUDIO_PLAYBACK);
+            System.out.printf("  audio: format %s, %d EVENT_AUDIO polls, %d start(s) %d stop(s), %d frames pulled in %d reads, volume %s muted %b, "
+                              + "latency %d ms, underruns %d, overruns %d%n", format, audioEvents, starts, stops,
+                              heardSamples[0] / (format == null ? 1 : format.channels), reads[0], java.util.Arrays.toString(state.volume), state.muted,
+                              state.latencyMs, state.underruns, state.overruns);
+            check(format != null && format.bits == 16 && (format.channels == 1 || format.channels == 2) && format.rate >= 8000, "format " + format);
+            check(result != null, "no whole tone within 25 s");
+            System.out.printf("  audio: tone %.3f s, dominant %.0f Hz (played %.1f Hz), rms %.0f, after %.1f s%n", result[0], result[1], TONE_HZ,
+                              result[2], (System.nanoTime() - began) / 1e9);
+            check(Math.abs(result[1] - TONE_HZ) <= TONE_HZ * 0.05, "dominant frequency " + result[1]);
+            // The guest's 0xC0/0x40 square wave is half of full scale: an RMS of about 16384.
+            check(Math.abs(result[2] - 16384) <= 16384 * 0.25, "level " + result[2]);
+            check(state.overruns == 0, "nothing dropped for want of room");
+            check(client.writeAudio(new short[960], 0, 960) == 0, "the guest does not capture: writes are dropped");
+        }
+    }
+
+    /** The longest burst of the left channel (split at 50 ms below 2000): {seconds, dominant Hz, rms} of
+     *  it (its first and last 50 ms left out), or null when there is none. */
+    static double[] analyse(short[] pcm, int samples, SpiceClient.AudioFormat format) {
+        int frames = samples / format.channels, gap = format.rate / 20;
+        int bestStart = -1, bestEnd = -1, start = -1, lastLoud = 0;
+        for (int i = 0; i <= frames; i++) {
+            int v = i < frames ? Math.abs(pcm[i * format.channels]) : 0;
+            if (i < frames && v > 2000) {
+                if (start < 0) start = i;
+                lastLoud = i;
+            } else if (start >= 0 && (i - lastLoud > gap || i == frames)) {
+                if (lastLoud - start > bestEnd - bestStart) { bestStart = start; bestEnd = lastLoud; }
+                start = -1;
+            }
+        }
+        if (bestStart < 0 || bestEnd - bestStart < 4 * gap) return null;
+        int from = bestStart + gap, to = bestEnd - gap;
+        double best = 0, bestPower = -1, sum = 0;
+        for (int i = from; i < to; i++) { double x = pcm[i * format.channels]; sum += x * x; }
+        for (double hz = 200; hz <= 1000; hz += 2) {
+            double c = 2 * Math.cos(2 * Math.PI * hz / format.rate), s1 = 0, s2 = 0;
+            for (int i = from; i < to; i++) { double s0 = pcm[i * format.channels] + c * s1 - s2; s2 = s1; s1 = s0; }
+            double power = s1 * s1 + s2 * s2 - c * s1 * s2;
+            if (power > bestPower) { bestPower = power; best = hz; }
+        }
+        return new double[] {(double) (bestEnd - bestStart + 1) / format.rate, best, Math.sqrt(sum / (to - from))};
     }
 
     private static final Pattern EV = Pattern.compile("SPICETEST EV \\S+ type=(\\d+) code=(\\d+) value=(-?\\d+)");

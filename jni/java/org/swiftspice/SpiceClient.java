@@ -17,6 +17,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * framebuffer() again) or until close(). {@link #takeDirty(int[])} gives the rects drawn since the last
  * call; {@link #copyRect} copies a rect's rows into an int[] (one memcpy per row).
  *
+ * <p>Audio: {@link #readAudio(short[])} pulls decoded playback audio (signed 16-bit, interleaved, in
+ * {@link #audioFormat()}), {@link #writeAudio(short[], int, int)} pushes microphone audio in
+ * {@link #recordFormat()}; {@link #audioState(int)} gives the guest's volume and mute (a poll returns
+ * {@link #EVENT_AUDIO} when they change, a stream starts or stops, or audio arrives). These may be called
+ * from any thread (an AudioTrack or AudioRecord pump), like input.
+ *
  * <p>Errors: failures throw {@link SpiceException} (status and the native error text); use after close
  * throws IllegalStateException; close() twice is harmless.
  */
@@ -46,6 +52,34 @@ public final class SpiceClient implements AutoCloseable {
     public static final int CHANNEL_CURSOR = 1 << 4;
     public static final int CHANNEL_PLAYBACK = 1 << 5;
     public static final int CHANNEL_RECORD = 1 << 6;
+
+    public static final int AUDIO_PLAYBACK = 0;
+    public static final int AUDIO_RECORD = 1;
+    /** The most volume values {@link AudioState#volume} holds. */
+    public static final int AUDIO_MAX_VOLUMES = 8;
+
+    /** A stream's format: rate in Hz, interleaved channels (1 or 2), bits per sample (16). */
+    public static final class AudioFormat {
+        public final int rate, channels, bits;
+
+        AudioFormat(int[] info) { rate = info[0]; channels = info[1]; bits = info[2]; }
+
+        @Override public String toString() { return rate + " Hz x" + channels + ", " + bits + " bit"; }
+    }
+
+    /** A stream's state: running (between START and STOP), the guest's mute and volume per channel
+     *  (0..65535; the PCM is not scaled by the client), the buffer's fill and counters. */
+    public static final class AudioState {
+        public final boolean active, muted;
+        public final int bufferedFrames, latencyMs, underruns, overruns;
+        public final int[] volume;
+
+        AudioState(int[] info) {
+            active = info[0] != 0; muted = info[1] != 0; bufferedFrames = info[2]; latencyMs = info[3];
+            underruns = info[4]; overruns = info[5];
+            volume = java.util.Arrays.copyOfRange(info, 7, 7 + Math.max(0, Math.min(info[6], AUDIO_MAX_VOLUMES)));
+        }
+    }
 
     /** The cursor: shape (0xAARRGGBB pixels, may be null for the default cursor), hot spot, position. */
     public static final class Cursor {
@@ -236,6 +270,57 @@ public final class SpiceClient implements AutoCloseable {
         try { nativeReleaseAll(live()); } finally { lock.readLock().unlock(); }
     }
 
+    // ---- audio (any thread) --------------------------------------------------------------------
+
+    /** The current (or last) playback stream's format, or null before the guest first played. */
+    public AudioFormat audioFormat() { return format(AUDIO_PLAYBACK); }
+
+    /** The format the guest captures in (the microphone's), or null before it first captured. */
+    public AudioFormat recordFormat() { return format(AUDIO_RECORD); }
+
+    private AudioFormat format(int stream) {
+        lock.readLock().lock();
+        try {
+            int[] info = new int[3];
+            return nativeAudioFormat(live(), stream, info) ? new AudioFormat(info) : null;
+        } finally { lock.readLock().unlock(); }
+    }
+
+    /** Fills pcm with pcm.length / channels frames of playback audio in {@link #audioFormat()}: what is
+     *  buffered, then silence (counted as an underrun while a stream runs). Returns the frames of real
+     *  audio; 0 (pcm untouched) before the guest first played. */
+    public int readAudio(short[] pcm) { return readAudio(pcm, 0, pcm.length); }
+
+    /** As {@link #readAudio(short[])}, into pcm[offset .. offset + samples). */
+    public int readAudio(short[] pcm, int offset, int samples) {
+        lock.readLock().lock();
+        try { return nativeReadAudio(live(), pcm, offset, samples); } finally { lock.readLock().unlock(); }
+    }
+
+    /** Pushes microphone audio pcm[offset .. offset + samples) (interleaved, in {@link #recordFormat()};
+     *  samples a whole number of frames) for the poll thread to send. Returns the frames queued: 0 while
+     *  the guest is not capturing (the audio is dropped). */
+    public int writeAudio(short[] pcm, int offset, int samples) {
+        lock.readLock().lock();
+        try { return nativeWriteAudio(live(), pcm, offset, samples); } finally { lock.readLock().unlock(); }
+    }
+
+    /** The state of AUDIO_PLAYBACK or AUDIO_RECORD. */
+    public AudioState audioState(int stream) {
+        lock.readLock().lock();
+        try {
+            int[] info = new int[7 + AUDIO_MAX_VOLUMES];
+            nativeAudioState(live(), stream, info);
+            return new AudioState(info);
+        } finally { lock.readLock().unlock(); }
+    }
+
+    /** The guest's playback volume per channel (0..65535), empty until it sets one. */
+    public int[] audioVolume() { return audioState(AUDIO_PLAYBACK).volume; }
+
+    /** Whether the guest muted its playback. */
+    public boolean audioMuted() { return audioState(AUDIO_PLAYBACK).muted; }
+
     /** Disconnects and frees the native client; the framebuffer becomes invalid. Safe twice, any thread. */
     @Override
     public void close() {
@@ -277,4 +362,8 @@ public final class SpiceClient implements AutoCloseable {
     private static native void nativeMouseWheel(long handle, int clicks);
     private static native void nativeReleaseAll(long handle);
     private static native String nativeLastError(long handle);
+    private static native boolean nativeAudioFormat(long handle, int stream, int[] info);
+    private static native int nativeReadAudio(long handle, short[] pcm, int offset, int samples);
+    private static native int nativeWriteAudio(long handle, short[] pcm, int offset, int samples);
+    private static native void nativeAudioState(long handle, int stream, int[] info);
 }

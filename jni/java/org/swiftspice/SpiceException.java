@@ -11,6 +11,7 @@ public final class SpiceException extends RuntimeException {
     public static final int NO_FRAME = -7;
     public static final int UNKNOWN_KEY = -8;
     public static final int UNSUPPORTED = -9;
+    public static final int NO_AUDIO = -10;
 
     private static final long serialVersionUID = 1L;
     private final int status;
