@@ -186,6 +186,15 @@ public final class Session {
         self.now = now
         var actions: [SessionAction] = []
         guard let state = self.channels[channel], !state.isClosed else { return actions }
+        var detail = detail
+        // A stream cut inside a message says which message and how much of it came.
+        if let framer = state.framer, !framer.isAtMessageBoundary {
+            if let partial = framer.partialBody {
+                detail += " in the middle of message type \(partial.type) (\(partial.received) of \(partial.size) body bytes)"
+            } else {
+                detail += " in the middle of a message header (\(framer.bufferedBytes) of \(framer.kind.size) bytes)"
+            }
+        }
         self.fail(channel, SessionError(.connectionClosed, channel: channel, detail: detail), &actions)
         return actions
     }

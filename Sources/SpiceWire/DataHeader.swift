@@ -63,6 +63,12 @@ public struct MessageFramer: Sendable {
     /// True when the stream ended now would end on a message boundary.
     public var isAtMessageBoundary: Bool { self.bufferedBytes == 0 }
 
+    /// The message whose header has arrived but not all of its body: its type, the body bytes received
+    /// and the size the header announced (to say where a stream that ends early was cut).
+    public var partialBody: (type: UInt16, received: Int, size: Int)? {
+        self.pending.map { ($0.type, self.body.count, $0.size) }
+    }
+
     /// Consumes all of `bytes`, appending every message they complete to `frames`.
     ///
     /// Throws if a header announces a body over the limit; the stream is then unusable.
