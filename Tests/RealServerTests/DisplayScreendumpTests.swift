@@ -8,26 +8,6 @@ import XCTest
 
 /// The display channel's framebuffer against QEMU's own `screendump`, pixel for pixel.
 final class DisplayScreendumpTests: XCTestCase {
-    /// Polls until the primary surface of display 0 has had no damage for `settle` seconds.
-    private func settle(_ client: SpiceClient, settle: Double = 0.5, within seconds: Double = 20) -> Surface? {
-        let display = ChannelID(.display)
-        var quietSince = Date()
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline, client.isRunning {
-            for event in client.poll(timeoutMilliseconds: 20) {
-                switch event {
-                case .displayDamaged, .displayPrimary: quietSince = Date()
-                default: break
-                }
-            }
-            _ = client.session.takeDamage(of: display)
-            if client.session.primarySurface(of: display) != nil, Date().timeIntervalSince(quietSince) >= settle {
-                return client.session.primarySurface(of: display)
-            }
-        }
-        return nil
-    }
-
     func testSeaBIOSScreenEqualsQEMUScreendumpWithCompressionOff() throws {
         let server = try LocalServer(arguments: ["--compression", "off"])
         defer { server.stop() }
@@ -36,7 +16,7 @@ final class DisplayScreendumpTests: XCTestCase {
         Thread.sleep(forTimeInterval: 4)
         try qmp(server, #"{"execute":"stop"}"#)
         let client = try self.connectKeepingServerCompression(server)
-        let surface = try XCTUnwrap(self.settle(client), "no settled primary surface")
+        let surface = try XCTUnwrap(settledSurface(client), "no settled primary surface")
         let reference = try screendump(server)
         XCTAssertEqual(surface.width, reference.width)
         XCTAssertEqual(surface.height, reference.height)
@@ -67,7 +47,7 @@ final class DisplayScreendumpTests: XCTestCase {
         let server = try LocalServer(arguments: ["--compression", "off", "--guest", "linux-static", "--wait-ready", "90"])
         defer { server.stop() }
         let client = try self.connectKeepingServerCompression(server)
-        let surface = try XCTUnwrap(self.settle(client, settle: 1.0), "no settled primary surface")
+        let surface = try XCTUnwrap(settledSurface(client, settle: 1.0), "no settled primary surface")
         let reference = try screendump(server)
         XCTAssertEqual(surface.width, 1024)
         XCTAssertEqual(surface.height, 768)
@@ -102,7 +82,7 @@ final class DisplayScreendumpTests: XCTestCase {
         let server = try LocalServer(arguments: ["--compression", "off", "--guest", "linux", "--wait-ready", "90"])
         defer { server.stop() }
         let client = try self.connectKeepingServerCompression(server)
-        XCTAssertNotNil(self.settle(client, settle: 0.1), "no primary surface")
+        XCTAssertNotNil(settledSurface(client, settle: 0.1), "no primary surface")
         let (_, first, last) = try self.bracketedRounds(server, client, wanted: 4)
         XCTAssertNotEqual(first, last, "the guest's text did not move during the test")
         client.disconnect()
@@ -120,7 +100,7 @@ final class DisplayScreendumpTests: XCTestCase {
         let server = try LocalServer(arguments: ["--compression", "lz", "--guest", "linux-static", "--wait-ready", "90"])
         defer { server.stop() }
         let client = try self.connectKeepingServerCompression(server)
-        let surface = try XCTUnwrap(self.settle(client, settle: 1.0), "no settled primary surface")
+        let surface = try XCTUnwrap(settledSurface(client, settle: 1.0), "no settled primary surface")
         XCTAssertEqual(differingPixels(surface, try screendump(server)), 0)
         let stats = try XCTUnwrap(client.session.displayStatistics(of: ChannelID(.display)))
         XCTAssertGreaterThan(stats.images[ImageType.lzRGB] ?? 0, 0, "no LZ_RGB image arrived: \(stats)")
@@ -135,7 +115,7 @@ final class DisplayScreendumpTests: XCTestCase {
         defer { server.stop() }
         Thread.sleep(forTimeInterval: 3)
         let client = try self.connectKeepingServerCompression(server)
-        XCTAssertNotNil(self.settle(client, settle: 0.05), "no primary surface")
+        XCTAssertNotNil(settledSurface(client, settle: 0.05), "no primary surface")
         pump(client, seconds: 2)
         _ = try self.bracketedRounds(server, client, wanted: 3)
         let stats = try XCTUnwrap(client.session.displayStatistics(of: ChannelID(.display)))
@@ -151,7 +131,7 @@ final class DisplayScreendumpTests: XCTestCase {
         let server = try LocalServer(arguments: ["--compression", "off", "--guest", "xdesktop-static", "--wait-ready", "240"])
         defer { server.stop() }
         let client = try self.connectKeepingServerCompression(server)
-        let surface = try XCTUnwrap(self.settle(client, settle: 1.5, within: 30), "no settled primary surface")
+        let surface = try XCTUnwrap(settledSurface(client, settle: 1.5, within: 30), "no settled primary surface")
         XCTAssertEqual(differingPixels(surface, try screendump(server)), 0)
         let stats = try XCTUnwrap(client.session.displayStatistics(of: ChannelID(.display)))
         XCTAssertEqual(stats.undecodedImages, [:])
@@ -162,7 +142,7 @@ final class DisplayScreendumpTests: XCTestCase {
         let server = try LocalServer(arguments: ["--compression", "off", "--guest", "xdesktop", "--wait-ready", "240"])
         defer { server.stop() }
         let client = try self.connectKeepingServerCompression(server)
-        XCTAssertNotNil(self.settle(client, settle: 0.05, within: 30), "no primary surface")
+        XCTAssertNotNil(settledSurface(client, settle: 0.05, within: 30), "no primary surface")
         // A minute of window moves, scrolling xterms, clocks, root colour changes and cursor shapes.
         pump(client, seconds: 60)
         XCTAssertTrue(client.isRunning, "the session did not survive the activity")

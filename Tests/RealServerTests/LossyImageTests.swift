@@ -14,27 +14,6 @@ final class LossyImageTests: XCTestCase {
     /// `SPICE_IMAGE_COMPRESSION_LZ4`.
     private static let preferLZ4: UInt8 = 7
 
-    // MARK: - Helpers (settle as in DisplayScreendumpTests)
-
-    /// Polls until the primary surface of display 0 has had no damage for `settle` seconds.
-    private func settle(_ client: SpiceClient, settle: Double = 0.5, within seconds: Double = 20) -> Surface? {
-        let display = ChannelID(.display)
-        var quietSince = Date()
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline, client.isRunning {
-            for event in client.poll(timeoutMilliseconds: 20) {
-                switch event {
-                case .displayDamaged, .displayPrimary: quietSince = Date()
-                default: break
-                }
-            }
-            _ = client.session.takeDamage(of: display)
-            if client.session.primarySurface(of: display) != nil, Date().timeIntervalSince(quietSince) >= settle {
-                return client.session.primarySurface(of: display)
-            }
-        }
-        return nil
-    }
 
     private func connect(_ server: LocalServer, preferredCompression: UInt8?) throws -> SpiceClient {
         let client = try SpiceClient(configuration: .init(host: "127.0.0.1", port: server.port,
@@ -96,7 +75,7 @@ final class LossyImageTests: XCTestCase {
         let server = try LocalServer(arguments: ["--guest", "linux-static", "--wait-ready", "90"])
         defer { server.stop() }
         let client = try self.connect(server, preferredCompression: Self.preferLZ4)
-        let surface = try XCTUnwrap(self.settle(client, settle: 1.0), "no settled primary surface")
+        let surface = try XCTUnwrap(settledSurface(client, settle: 1.0), "no settled primary surface")
         XCTAssertEqual(differingPixels(surface, try screendump(server)), 0, "the client's framebuffer differs from QEMU's screendump")
         let stats = try XCTUnwrap(client.session.displayStatistics(of: ChannelID(.display)))
         XCTAssertGreaterThan(stats.images[ImageType.lz4] ?? 0, 0, "no LZ4 image arrived: \(stats)")
@@ -108,7 +87,7 @@ final class LossyImageTests: XCTestCase {
         let server = try LocalServer(arguments: ["--guest", "xdesktop-static", "--wait-ready", "420"])
         defer { server.stop() }
         let client = try self.connect(server, preferredCompression: Self.preferLZ4)
-        let surface = try XCTUnwrap(self.settle(client, settle: 1.5, within: 30), "no settled primary surface")
+        let surface = try XCTUnwrap(settledSurface(client, settle: 1.5, within: 30), "no settled primary surface")
         let reference = try screendump(server)
         let stats = try XCTUnwrap(client.session.displayStatistics(of: ChannelID(.display)))
         XCTAssertEqual(differingPixels(surface, reference), 0, "\(self.describeDifference(surface, reference)); \(stats)")
@@ -157,7 +136,7 @@ final class LossyImageTests: XCTestCase {
         defer { server.stop() }
         // No preference: the server's own auto_glz, the mode in which it may pick JPEG.
         let client = try self.connect(server, preferredCompression: nil)
-        XCTAssertNotNil(self.settle(client, settle: 1.0, within: 30), "no settled primary surface")
+        XCTAssertNotNil(settledSurface(client, settle: 1.0, within: 30), "no settled primary surface")
         // The photo is drawn after the connect-time push (which is always lossless).
         let info = try self.guestShell(server, client, Self.showPhoto)
         func field(_ name: String) throws -> Int {
@@ -166,7 +145,7 @@ final class LossyImageTests: XCTestCase {
         }
         let photo = CanvasRect(x: try field("Absolute upper-left X"), y: try field("Absolute upper-left Y"),
                                width: try field("Width"), height: try field("Height"))
-        let surface = try XCTUnwrap(self.settle(client, settle: 1.5, within: 30), "no settled primary surface")
+        let surface = try XCTUnwrap(settledSurface(client, settle: 1.5, within: 30), "no settled primary surface")
         let reference = try screendump(server)
         XCTAssertEqual(surface.width, reference.width)
         XCTAssertEqual(surface.height, reference.height)

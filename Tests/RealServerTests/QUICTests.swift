@@ -9,26 +9,6 @@ import XCTest
 /// QUIC images from a real QEMU SPICE server, decoded pixel for pixel: the framebuffer must equal QEMU's
 /// own `screendump`, and the display statistics must show QUIC images and nothing left undecoded.
 final class QUICScreendumpTests: XCTestCase {
-    /// Polls until the primary surface of display 0 has had no damage for `settle` seconds.
-    private func settle(_ client: SpiceClient, settle: Double = 0.5, within seconds: Double = 20) -> Surface? {
-        let display = ChannelID(.display)
-        var quietSince = Date()
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline, client.isRunning {
-            for event in client.poll(timeoutMilliseconds: 20) {
-                switch event {
-                case .displayDamaged, .displayPrimary: quietSince = Date()
-                default: break
-                }
-            }
-            _ = client.session.takeDamage(of: display)
-            if client.session.primarySurface(of: display) != nil, Date().timeIntervalSince(quietSince) >= settle {
-                return client.session.primarySurface(of: display)
-            }
-        }
-        return nil
-    }
-
     /// Takes QEMU's picture on both sides of the client's: only when those two agree was the screen
     /// still while the client's was compared. Returns the number of bracketed rounds.
     @discardableResult
@@ -70,7 +50,7 @@ final class QUICScreendumpTests: XCTestCase {
         let server = try LocalServer(arguments: ["--compression", "quic", "--guest", "linux-static", "--wait-ready", "90"])
         defer { server.stop() }
         let client = try self.connectKeepingServerCompression(server)
-        let surface = try XCTUnwrap(self.settle(client, settle: 1.0), "no settled primary surface")
+        let surface = try XCTUnwrap(settledSurface(client, settle: 1.0), "no settled primary surface")
         XCTAssertEqual(differingPixels(surface, try screendump(server)), 0, "the client's framebuffer differs from QEMU's screendump")
         try self.assertQUICDecoded(client)
         client.disconnect()
@@ -80,7 +60,7 @@ final class QUICScreendumpTests: XCTestCase {
         let server = try LocalServer(arguments: ["--compression", "quic", "--guest", "xdesktop-static", "--wait-ready", "240"])
         defer { server.stop() }
         let client = try self.connectKeepingServerCompression(server)
-        let surface = try XCTUnwrap(self.settle(client, settle: 1.5, within: 60), "no settled primary surface")
+        let surface = try XCTUnwrap(settledSurface(client, settle: 1.5, within: 60), "no settled primary surface")
         XCTAssertEqual(differingPixels(surface, try screendump(server)), 0, "the client's framebuffer differs from QEMU's screendump")
         try self.assertQUICDecoded(client)
         client.disconnect()
@@ -93,7 +73,7 @@ final class QUICScreendumpTests: XCTestCase {
         let server = try LocalServer(arguments: ["--compression", "quic", "--guest", "xdesktop", "--wait-ready", "240"])
         defer { server.stop() }
         let client = try self.connectKeepingServerCompression(server)
-        XCTAssertNotNil(self.settle(client, settle: 0.05, within: 60), "no primary surface")
+        XCTAssertNotNil(settledSurface(client, settle: 0.05, within: 60), "no primary surface")
         let events = pump(client, seconds: 20)
         for event in events {
             if case .channelClosed(let channel, let error) = event {
@@ -113,7 +93,7 @@ final class QUICScreendumpTests: XCTestCase {
                                                  "--guest-append", "spicetest.video=1"])
         defer { server.stop() }
         let client = try self.connectKeepingServerCompression(server)
-        XCTAssertNotNil(self.settle(client, settle: 0.1), "no primary surface")
+        XCTAssertNotNil(settledSurface(client, settle: 0.1), "no primary surface")
         try self.bracketedRounds(server, client, wanted: 2)
         try self.assertQUICDecoded(client)
         client.disconnect()

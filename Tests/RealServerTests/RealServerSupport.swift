@@ -21,6 +21,27 @@ func pump(_ client: SpiceClient, seconds: Double, until done: (SpiceClient) -> B
     return events
 }
 
+/// Polls `client` until the primary surface of display 0 exists and has had no damage for `settle`
+/// seconds; nil when that does not happen `within` seconds.
+func settledSurface(_ client: SpiceClient, settle: Double = 0.5, within seconds: Double = 20) -> Surface? {
+    let display = ChannelID(.display)
+    var quietSince = Date()
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline, client.isRunning {
+        for event in client.poll(timeoutMilliseconds: 20) {
+            switch event {
+            case .displayDamaged, .displayPrimary: quietSince = Date()
+            default: break
+            }
+        }
+        _ = client.session.takeDamage(of: display)
+        if client.session.primarySurface(of: display) != nil, Date().timeIntervalSince(quietSince) >= settle {
+            return client.session.primarySurface(of: display)
+        }
+    }
+    return nil
+}
+
 /// True once every channel in `channels` is linked.
 func allLinked(_ client: SpiceClient, _ channels: [ChannelID]) -> Bool {
     channels.allSatisfy { client.session.status(of: $0) == .linked }
