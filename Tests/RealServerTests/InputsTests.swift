@@ -244,8 +244,10 @@ final class InputsTests: XCTestCase {
 
         let statistics = try XCTUnwrap(client.session.inputsStatistics())
         XCTAssertLessThanOrEqual(statistics.maxUnacknowledgedMotion, InputsLimits.motionWindow + 2, "the window held: \(statistics)")
-        XCTAssertGreaterThan(statistics.motionsCoalesced, 0, "pacing folded motion: \(statistics)")
-        XCTAssertLessThan(statistics.motionMessagesSent, 10_001)
+        // 10,000 motions fold into a few messages: in the input queue (consecutive positions) and, when
+        // the queue hands them over faster than MOTION_ACK allows, in the session's pacing. Which of the
+        // two folds them depends on thread timing, so only the total is asserted.
+        XCTAssertLessThan(statistics.motionMessagesSent, 1_000, "motion was folded: \(statistics)")
         // Bounded memory: consecutive positions fold into one queue entry, so the queue never grows past
         // the clicks plus one motion between them, however fast the flood.
         XCTAssertLessThanOrEqual(client.inputs.maxQueuedCount, 64, "queue high water \(client.inputs.maxQueuedCount)")
